@@ -1,0 +1,320 @@
+"""Writes to the catalogue: publishing procedure versions, FAQ, life events, and all-or-nothing import."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from dichvucong.core.errors import DomainError, FieldError, NotFound, ValidationFailed
+from dichvucong.core.text import slugify_vi
+from dichvucong.organisations.models import AdministrativeUnit, Agency, UnitLevel
+
+from . import search
+from .models import (
+    Faq,
+    FaqProcedure,
+    Field,
+    ImportRun,
+    LifeEvent,
+    Procedure,
+    ProcedureStatus,
+    SearchEntry,
+)
+from .records import FaqRecord, ProcedureRecord
+from .validation import parse_file
+
+
+@dataclass
+class ImportReport:
+    procedures_created: int = 0
+    procedures_unchanged: int = 0
+    faqs_created: int = 0
+    faqs_updated: int = 0
+    faqs_unchanged: int = 0
+    codes: list[str] = field(default_factory=list)
+
+
+def content_hash(record: ProcedureRecord | FaqRecord) -> str:
+    payload = record.model_dump(mode="json", exclude={"status"})
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def field_for_name(name: str) -> Field:
+    slug = slugify_vi(name)[:120]
+    found = Field.objects.filter(slug=slug).first()
+    return found or Field.objects.create(slug=slug, name=name.strip())
+
+
+def _procedure_values(record: ProcedureRecord, agency: Agency, province: AdministrativeUnit | None) -> dict[str, Any]:
+    data = record.model_dump(mode="json")
+    return {
+        "name": record.name,
+        "name_en": record.name_en,
+        "summary": record.summary,
+        "summary_en": record.summary_en,
+        "decision": record.decision,
+        "levels": record.levels,
+        "audiences": record.audiences,
+        "managing_agency": agency,
+        "competent_agency": record.competent_agency,
+        "implementing_agency": record.implementing_agency,
+        "authorised_agency": record.authorised_agency,
+        "coordinating_agencies": record.coordinating_agencies,
+        "receiving_address": record.receiving_address,
+        "steps": data["steps"],
+        "methods": data["methods"],
+        "documents": data["documents"],
+        "conditions": record.conditions,
+        "results": data["results"],
+        "legal_basis": data["legal_basis"],
+        "related_procedures": record.related_procedures,
+        "online_level": record.online_level,
+        "province": province,
+        "source": record.source,
+        "synthetic": record.synthetic,
+        "content_hash": content_hash(record),
+    }
+
+
+def _reindex(procedure: Procedure) -> None:
+    if procedure.status == ProcedureStatus.DRAFT:
+        SearchEntry.objects.filter(kind="procedure", object_id=procedure.pk).delete()
+        return
+    search.index_entry("procedure", procedure.pk, search.entry_values_for_procedure(procedure))
+
+
+@transaction.atomic
+def save_procedure(*, record: ProcedureRecord) -> tuple[Procedure, bool]:
+    """Save a procedure record as a new version; returns (version, created).
+
+    Published content that is unchanged is a no-op (imports are idempotent). A published record with new
+    content becomes the published version and the previous one is superseded. A draft record replaces the
+    open draft of its code, or opens one.
+    """
+    agency = Agency.objects.filter(code=record.managing_agency).first()
+    if agency is None:
+        raise DomainError(f"Không có cơ quan mã {record.managing_agency} trong danh mục cơ quan.")
+    province = None
+    if record.province:
+        province = AdministrativeUnit.objects.filter(code=record.province, level=UnitLevel.PROVINCE).first()
+        if province is None:
+            raise DomainError(f"Không có tỉnh, thành phố mã {record.province}.")
+    values = _procedure_values(record, agency, province)
+    versions = Procedure.objects.select_for_update().filter(code=record.code)
+    current = versions.filter(status=ProcedureStatus.PUBLISHED).first()
+    if record.status == ProcedureStatus.PUBLISHED and current and current.content_hash == values["content_hash"]:
+        return current, False
+    draft = versions.filter(status=ProcedureStatus.DRAFT).first()
+    if draft is not None:
+        for key, value in values.items():
+            setattr(draft, key, value)
+        draft.save()
+        procedure = draft
+    else:
+        next_version = (versions.aggregate(m=Max("version"))["m"] or 0) + 1
+        procedure = Procedure.objects.create(code=record.code, version=next_version, **values)
+    procedure.fields.set([field_for_name(name) for name in record.fields])
+    if record.status == ProcedureStatus.PUBLISHED:
+        publish(procedure=procedure)
+    return procedure, True
+
+
+@transaction.atomic
+def publish(*, procedure: Procedure) -> Procedure:
+    """Publish a draft version; the version it replaces is superseded and stays readable."""
+    if procedure.status == ProcedureStatus.PUBLISHED:
+        return procedure
+    if procedure.status == ProcedureStatus.SUPERSEDED:
+        raise DomainError("Không thể công bố lại một phiên bản đã được thay thế; hãy tạo phiên bản mới.")
+    now = timezone.now()
+    previous = (
+        Procedure.objects.select_for_update()
+        .filter(code=procedure.code, status=ProcedureStatus.PUBLISHED)
+        .exclude(pk=procedure.pk)
+        .first()
+    )
+    if previous is not None:
+        previous.status = ProcedureStatus.SUPERSEDED
+        previous.superseded_at = now
+        previous.save(update_fields=["status", "superseded_at"])
+        _reindex(previous)
+    procedure.status = ProcedureStatus.PUBLISHED
+    procedure.published_at = now
+    procedure.save(update_fields=["status", "published_at"])
+    _reindex(procedure)
+    return procedure
+
+
+@transaction.atomic
+def start_revision(*, code: str) -> Procedure:
+    """Open a draft of the next version of a published procedure, copied from it (editing a published
+    procedure never changes it in place)."""
+    current = Procedure.objects.filter(code=code, status=ProcedureStatus.PUBLISHED).first()
+    if current is None:
+        raise NotFound(f"Không có thủ tục đang áp dụng với mã {code}.")
+    existing = Procedure.objects.filter(code=code, status=ProcedureStatus.DRAFT).first()
+    if existing:
+        return existing
+    fields = list(current.fields.all())
+    next_version = (Procedure.objects.filter(code=code).aggregate(m=Max("version"))["m"] or 0) + 1
+    current.pk = None
+    current.version = next_version
+    current.status = ProcedureStatus.DRAFT
+    current.published_at = None
+    current.superseded_at = None
+    current._state.adding = True
+    current.save()
+    current.fields.set(fields)
+    return current
+
+
+@transaction.atomic
+def save_faq(*, record: FaqRecord) -> str:
+    """Create or update a FAQ by code; returns "created", "updated" or "unchanged"."""
+    digest = content_hash(record)
+    faq = Faq.objects.select_for_update().filter(code=record.code).first()
+    if faq is not None and faq.content_hash == digest:
+        return "unchanged"
+    agency = Agency.objects.filter(code=record.agency).first() if record.agency else None
+    if record.agency and agency is None:
+        raise DomainError(f"Không có cơ quan mã {record.agency} trong danh mục cơ quan.")
+    values = {
+        "question": record.question,
+        "answer": record.answer,
+        "question_en": record.question_en,
+        "answer_en": record.answer_en,
+        "field": field_for_name(record.field) if record.field else None,
+        "agency": agency,
+        "source": record.source,
+        "synthetic": record.synthetic,
+        "content_hash": digest,
+    }
+    faq, created = Faq.objects.update_or_create(code=record.code, defaults=values)
+    FaqProcedure.objects.filter(faq=faq).delete()
+    FaqProcedure.objects.bulk_create(
+        [FaqProcedure(faq=faq, procedure_code=code) for code in dict.fromkeys(record.procedures)]
+    )
+    search.index_entry("faq", faq.pk, search.entry_values_for_faq(faq))
+    return "created" if created else "updated"
+
+
+def import_catalogue(*, content: bytes, file_name: str, actor: str = "") -> ImportReport:
+    """Import a JSON or CSV file of procedures and/or FAQ, all or nothing.
+
+    Every error of the file is collected (row and column, in Vietnamese) and raised together as
+    `ValidationFailed`; then nothing of the file is saved. The attempt is recorded in `ImportRun` either way.
+    """
+    file_format = "csv" if file_name.lower().endswith(".csv") else "json"
+    try:
+        procedures, faqs = parse_file(content, file_format=file_format)
+        _check_references(procedures, faqs)
+        report = _save_all(procedures, faqs)
+    except ValidationFailed as failure:
+        ImportRun.objects.create(
+            file_name=file_name,
+            file_format=file_format,
+            actor=actor,
+            accepted=False,
+            errors=[{"row": e.row, "column": e.column, "message": e.message} for e in failure.errors],
+        )
+        raise
+    ImportRun.objects.create(
+        file_name=file_name,
+        file_format=file_format,
+        actor=actor,
+        accepted=True,
+        procedures_created=report.procedures_created,
+        procedures_unchanged=report.procedures_unchanged,
+        faqs_created=report.faqs_created,
+        faqs_updated=report.faqs_updated,
+        faqs_unchanged=report.faqs_unchanged,
+    )
+    return report
+
+
+def _check_references(
+    procedures: list[tuple[int, ProcedureRecord]], faqs: list[tuple[int, FaqRecord]]
+) -> None:
+    errors: list[FieldError] = []
+    agency_codes = {r.managing_agency for _, r in procedures} | {r.agency for _, r in faqs if r.agency}
+    known_agencies = set(Agency.objects.filter(code__in=agency_codes).values_list("code", flat=True))
+    provinces = set(
+        AdministrativeUnit.objects.filter(level=UnitLevel.PROVINCE).values_list("code", flat=True)
+    )
+    seen: dict[str, int] = {}
+    for row, record in procedures:
+        if record.code in seen:
+            errors.append(
+                FieldError(row, "code", f"Mã thủ tục {record.code} bị trùng với dòng {seen[record.code]}.")
+            )
+        seen.setdefault(record.code, row)
+        if record.managing_agency not in known_agencies:
+            errors.append(
+                FieldError(
+                    row,
+                    "managing_agency",
+                    f"Không có cơ quan mã “{record.managing_agency}” trong danh mục cơ quan.",
+                )
+            )
+        if record.province and record.province not in provinces:
+            errors.append(FieldError(row, "province", f"Không có tỉnh, thành phố mã “{record.province}”."))
+    seen_faq: dict[str, int] = {}
+    for row, faq in faqs:
+        if faq.code in seen_faq:
+            errors.append(FieldError(row, "code", f"Mã câu hỏi {faq.code} bị trùng với dòng {seen_faq[faq.code]}."))
+        seen_faq.setdefault(faq.code, row)
+        if faq.agency and faq.agency not in known_agencies:
+            errors.append(FieldError(row, "agency", f"Không có cơ quan mã “{faq.agency}” trong danh mục cơ quan."))
+    if errors:
+        raise ValidationFailed(errors=errors, summary=f"Tệp có {len(errors)} lỗi; chưa nhập dữ liệu nào.")
+
+
+@transaction.atomic
+def _save_all(procedures: list[tuple[int, ProcedureRecord]], faqs: list[tuple[int, FaqRecord]]) -> ImportReport:
+    report = ImportReport()
+    for _, record in procedures:
+        _, created = save_procedure(record=record)
+        if created:
+            report.procedures_created += 1
+        else:
+            report.procedures_unchanged += 1
+        report.codes.append(record.code)
+    for _, faq in faqs:
+        outcome = save_faq(record=faq)
+        setattr(report, f"faqs_{outcome}", getattr(report, f"faqs_{outcome}") + 1)
+    return report
+
+
+@transaction.atomic
+def save_life_event(
+    *,
+    slug: str,
+    name: str,
+    name_en: str,
+    description: str,
+    description_en: str,
+    audience: str,
+    procedure_codes: list[str],
+    position: int,
+) -> LifeEvent:
+    event, _ = LifeEvent.objects.update_or_create(
+        slug=slug,
+        defaults={
+            "name": name,
+            "name_en": name_en,
+            "description": description,
+            "description_en": description_en,
+            "audience": audience,
+            "procedure_codes": procedure_codes,
+            "position": position,
+        },
+    )
+    return event
+
+

@@ -1,0 +1,57 @@
+"""Reads of the register of agencies and administrative units."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from dichvucong.core.errors import NotFound
+from dichvucong.core.text import fold
+
+from .models import AdministrativeUnit, Agency, AgencyLevel, UnitLevel
+
+
+def agency_list(
+    *, level: str | None = None, province: str | None = None, q: str | None = None
+) -> QuerySet[Agency]:
+    agencies = Agency.objects.filter(is_active=True).select_related("province", "parent")
+    if level:
+        agencies = agencies.filter(level=level)
+    if province:
+        agencies = agencies.filter(province__code=province)
+    if q:
+        agencies = agencies.filter(Q(name_folded__contains=fold(q)) | Q(code__iexact=q.strip()))
+    return agencies.order_by("level", "code")
+
+
+def central_agencies() -> QuerySet[Agency]:
+    return agency_list(level=AgencyLevel.CENTRAL)
+
+
+def provincial_committees() -> QuerySet[Agency]:
+    return agency_list(level=AgencyLevel.PROVINCE).filter(kind="peoples_committee")
+
+
+def agency_get(code: str) -> Agency:
+    try:
+        return Agency.objects.select_related("parent", "province", "administrative_unit").get(code=code)
+    except Agency.DoesNotExist as exc:
+        raise NotFound(f"Không tìm thấy cơ quan có mã {code}.") from exc
+
+
+def province_list() -> QuerySet[AdministrativeUnit]:
+    return AdministrativeUnit.objects.filter(level=UnitLevel.PROVINCE).order_by("code")
+
+
+def unit_list(*, parent: str | None = None, q: str | None = None) -> QuerySet[AdministrativeUnit]:
+    units = AdministrativeUnit.objects.all()
+    units = units.filter(parent__code=parent) if parent else units.filter(level=UnitLevel.PROVINCE)
+    if q:
+        units = units.filter(name_folded__contains=fold(q))
+    return units.order_by("code")
+
+
+def unit_get(code: str) -> AdministrativeUnit:
+    try:
+        return AdministrativeUnit.objects.select_related("parent").get(code=code)
+    except AdministrativeUnit.DoesNotExist as exc:
+        raise NotFound(f"Không tìm thấy đơn vị hành chính có mã {code}.") from exc
