@@ -13,3 +13,6 @@ urlpatterns = [
 
 
 __all__ = ["i18n_patterns", "urlpatterns"]
+
+handler404 = "dichvucong.web.views.not_found"
+handler500 = "dichvucong.web.views.server_error"

@@ -1,3 +1,17 @@
+"""The JSON APIs: one NinjaAPI, routers per domain, OpenAPI 3 at /api/openapi.json, docs at /api/docs."""
+
 from ninja import NinjaAPI
 
-api = NinjaAPI(title="dichvucong", version="1", docs_url="/docs")
+from . import catalogue, organisations, problems
+
+api = NinjaAPI(
+    title="dichvucong API",
+    version="1",
+    description="API công khai của Cổng Dịch vụ công: thủ tục hành chính, hỏi đáp, cơ quan, đơn vị hành chính. "
+    "Lỗi trả về theo RFC 9457 (application/problem+json).",
+    docs_url="/docs",
+    urls_namespace="api",
+)
+problems.install(api)
+api.add_router("/v1", catalogue.router)
+api.add_router("/v1", organisations.router)

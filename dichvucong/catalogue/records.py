@@ -136,6 +136,12 @@ class FaqRecord(Record):
     source: str = Field(min_length=1)
     synthetic: bool = False
 
+    @field_validator("procedures")
+    @classmethod
+    def _linked_codes(cls, value: list[str]) -> list[str]:
+        # Links have no order: keep them sorted so that a round trip hashes the same.
+        return sorted(set(value))
+
 
 PROCEDURE_LIST_FIELDS = ("levels", "fields", "audiences", "related_procedures")
 PROCEDURE_JSON_FIELDS = ("steps", "methods", "documents", "results", "legal_basis")

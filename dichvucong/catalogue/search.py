@@ -45,6 +45,7 @@ class SearchHit:
     code: str
     title: str
     title_en: str
+    summary: str
     title_html: SafeString
     snippet_html: SafeString
     status: str
@@ -288,6 +289,7 @@ def _hits(rows: Sequence[tuple[int, float]], parsed: ParsedQuery) -> list[Search
                 code=entry.code,
                 title=entry.title,
                 title_en=entry.title_en,
+                summary=entry.summary,
                 title_html=highlight(entry.title, whole, prefixes),
                 snippet_html=snippet(entry.summary, whole, prefixes),
                 status=entry.status,

@@ -44,7 +44,8 @@ def _column(location: tuple[int | str, ...]) -> str:
     return out or "(bản ghi)"
 
 
-def _message(error: Any) -> str:
+def message_for(error: Any) -> str:
+    """A Vietnamese message for one pydantic error."""
     kind = error["type"]
     location = [p for p in error["loc"] if isinstance(p, str)]
     name = location[-1] if location else ""
@@ -73,7 +74,10 @@ def _message(error: Any) -> str:
     if kind in {"float_parsing", "float_type"}:
         return "Phải là một số."
     if kind in {"greater_than_equal", "greater_than"}:
-        return "Không được là số âm."
+        limit = context.get("ge", context.get("gt", 0))
+        return "Không được là số âm." if limit == 0 else f"Phải từ {limit} trở lên."
+    if kind in {"less_than_equal", "less_than"}:
+        return f"Vượt quá giới hạn cho phép (tối đa {context.get('le', context.get('lt'))})."
     if kind in {"bool_parsing", "bool_type"}:
         return "Phải là true hoặc false."
     if kind in {"list_type"}:
@@ -96,7 +100,7 @@ def _validate(model: type[ProcedureRecord] | type[FaqRecord], row: int, data: An
         return model.model_validate(data)
     except ValidationError as exc:
         for error in exc.errors():
-            errors.append(FieldError(row, _column(error["loc"]), _message(error)))
+            errors.append(FieldError(row, _column(error["loc"]), message_for(error)))
         return None
 
 

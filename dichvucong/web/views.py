@@ -1,0 +1,109 @@
+"""The portal's pages. Each view reads the request, asks `pages` for what the page shows and renders it."""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseServerError
+from django.shortcuts import render
+from django.template import loader
+from django.views.decorators.http import require_GET
+
+from dichvucong.core.errors import NotFound
+
+from . import pages
+
+logger = logging.getLogger(__name__)
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/home.html", {"page": pages.home_page()})
+
+
+@require_GET
+def suggest(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")
+    return render(
+        request, "web/_suggestions.html", {"query": query.strip(), "suggestions": pages.suggestions(query)}
+    )
+
+
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/search.html", {"page": pages.search_page(request.GET)})
+
+
+@require_GET
+def life_event(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        page = pages.life_event_page(slug)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    return render(request, "web/life_event.html", {"page": page})
+
+
+def _procedure_page(request: HttpRequest, code: str) -> pages.ProcedurePage:
+    try:
+        return pages.procedure_page(code, version=pages.version_number(request.GET.get("phien-ban")))
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+@require_GET
+def procedure(request: HttpRequest, code: str) -> HttpResponse:
+    return render(request, "web/procedure.html", {"page": _procedure_page(request, code)})
+
+
+@require_GET
+def procedure_print(request: HttpRequest, code: str) -> HttpResponse:
+    return render(request, "web/procedure_print.html", {"page": _procedure_page(request, code)})
+
+
+@require_GET
+def faqs(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/faqs.html", {"page": pages.faq_list_page(request.GET)})
+
+
+@require_GET
+def faq(request: HttpRequest, code: str) -> HttpResponse:
+    try:
+        page = pages.faq_page(code)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    return render(request, "web/faq.html", {"page": page})
+
+
+@require_GET
+def agencies(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/agencies.html", {"page": pages.agency_list_page()})
+
+
+@require_GET
+def agency(request: HttpRequest, code: str) -> HttpResponse:
+    try:
+        page = pages.agency_page(code, request.GET)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    return render(request, "web/agency.html", {"page": page})
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+# Shown if even the 500 template cannot be rendered (it needs no database, but a template error is possible).
+PLAIN_SERVER_ERROR = (
+    '<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>Lỗi hệ thống</title></head>'
+    '<body><main><h1>Đã có lỗi xảy ra</h1><p><a href="/">Về trang chủ</a></p></main></body></html>'
+)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The 500 page: rendered without the database, which may be what failed."""
+    try:
+        body = loader.render_to_string("500.html", {"request": request})
+    except Exception:  # the error page must not fail in turn
+        logger.exception("500 template failed")
+        body = PLAIN_SERVER_ERROR
+    return HttpResponseServerError(body)

@@ -1,0 +1,222 @@
+"""Public read API of the catalogue: procedures, FAQ, search, suggestions, fields."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from django.conf import settings
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from pydantic import Field as PydanticField
+
+from dichvucong.catalogue import search as catalogue_search
+from dichvucong.catalogue import selectors
+from dichvucong.catalogue.models import Faq, Procedure
+
+from .schemas import (
+    FaqItem,
+    FaqList,
+    FieldItem,
+    Problem,
+    ProcedureDetail,
+    ProcedureItem,
+    ProcedureList,
+    SearchItem,
+    SearchList,
+    Suggestion,
+)
+
+router = Router(tags=["catalogue"])
+ERRORS = {404: Problem, 422: Problem}
+
+
+class Page(Schema):
+    q: str = PydanticField("", max_length=200, description="Từ khóa, có dấu hoặc không dấu")
+    limit: int = PydanticField(20, ge=1, le=settings.API_MAX_LIMIT)
+    offset: int = PydanticField(0, ge=0, le=100_000)
+
+
+class ProcedureFilters(Page):
+    field: str | None = None
+    agency: str | None = None
+    level: Literal["ministry", "province", "commune", "other"] | None = None
+    audience: str | None = None
+    online_level: Literal["none", "partial", "full"] | None = None
+    province: str | None = PydanticField(None, pattern=r"^\d{2}$")
+    include_superseded: bool = True
+
+
+@router.get("/procedures", response={200: ProcedureList, 422: Problem}, summary="Tìm thủ tục hành chính")
+def list_procedures(request: HttpRequest, params: Query[ProcedureFilters]) -> ProcedureList:
+    results = catalogue_search.search(
+        params.q,
+        catalogue_search.Filters(
+            kind="procedure",
+            field=params.field,
+            agency=params.agency,
+            level=params.level,
+            audience=params.audience,
+            online_level=params.online_level,
+            province=params.province,
+            include_superseded=params.include_superseded,
+        ),
+        limit=params.limit,
+        offset=params.offset,
+    )
+    return ProcedureList(
+        items=[
+            ProcedureItem(
+                code=hit.code,
+                name=hit.title,
+                name_en=hit.title_en,
+                summary=hit.summary,
+                status=hit.status,
+                levels=hit.levels,
+                fields=hit.fields,
+                agency=hit.agency,
+                online_level=hit.online_level,
+                province=hit.province or None,
+                name_html=str(hit.title_html),
+                snippet_html=str(hit.snippet_html),
+                score=hit.score if hit.score != float("inf") else 1e9,
+            )
+            for hit in results.items
+        ],
+        count=results.count,
+        corrections=[list(c) for c in results.corrections],
+        matched_all_words=results.matched_all_words,
+    )
+
+
+def _detail(procedure: Procedure) -> ProcedureDetail:
+    return ProcedureDetail(
+        code=procedure.code,
+        version=procedure.version,
+        status=procedure.status,
+        procedure_type=procedure.procedure_type,
+        published_at=procedure.published_at,
+        name=procedure.name,
+        name_en=procedure.name_en,
+        summary=procedure.summary,
+        summary_en=procedure.summary_en,
+        decision=procedure.decision,
+        levels=procedure.levels,
+        fields=[f.name for f in procedure.fields.all()],
+        audiences=procedure.audiences,
+        managing_agency=procedure.managing_agency.code,
+        competent_agency=procedure.competent_agency,
+        implementing_agency=procedure.implementing_agency,
+        authorised_agency=procedure.authorised_agency,
+        coordinating_agencies=procedure.coordinating_agencies,
+        receiving_address=procedure.receiving_address,
+        steps=procedure.steps,
+        methods=procedure.methods,
+        documents=procedure.documents,
+        conditions=procedure.conditions,
+        results=procedure.results,
+        legal_basis=procedure.legal_basis,
+        related_procedures=procedure.related_procedures,
+        online_level=procedure.online_level,
+        province=procedure.province.code if procedure.province else None,
+        source=procedure.source,
+        versions=[
+            {
+                "version": v.version,
+                "status": v.status,
+                "published_at": v.published_at,
+                "superseded_at": v.superseded_at,
+            }
+            for v in selectors.procedure_versions(procedure.code)
+        ],
+        faqs=[f.code for f in selectors.faqs_for_procedure(procedure.code)],
+    )
+
+
+@router.get("/procedures/{code}", response={200: ProcedureDetail, **ERRORS}, summary="Một thủ tục hành chính")
+def get_procedure(request: HttpRequest, code: str, version: int | None = None) -> ProcedureDetail:
+    return _detail(selectors.procedure_get(code, version=version))
+
+
+class FaqFilters(Page):
+    field: str | None = None
+    agency: str | None = None
+
+
+@router.get("/faqs", response={200: FaqList, 422: Problem}, summary="Tìm câu hỏi thường gặp")
+def list_faqs(request: HttpRequest, params: Query[FaqFilters]) -> FaqList:
+    results = catalogue_search.search(
+        params.q,
+        catalogue_search.Filters(kind="faq", field=params.field, agency=params.agency),
+        limit=params.limit,
+        offset=params.offset,
+    )
+    return FaqList(
+        items=[
+            {
+                "code": h.code,
+                "question": h.title,
+                "question_html": str(h.title_html),
+                "snippet_html": str(h.snippet_html),
+                "score": h.score if h.score != float("inf") else 1e9,
+            }
+            for h in results.items
+        ],
+        count=results.count,
+    )
+
+
+def _faq(faq: Faq) -> FaqItem:
+    return FaqItem(
+        code=faq.code,
+        question=faq.question,
+        answer=faq.answer,
+        question_en=faq.question_en,
+        answer_en=faq.answer_en,
+        field=faq.field.name if faq.field else None,
+        agency=faq.agency.code if faq.agency else None,
+        procedures=[link.procedure_code for link in faq.procedure_links.all()],
+        source=faq.source,
+    )
+
+
+@router.get("/faqs/{code}", response={200: FaqItem, **ERRORS}, summary="Một câu hỏi thường gặp")
+def get_faq(request: HttpRequest, code: str) -> FaqItem:
+    return _faq(selectors.faq_get(code))
+
+
+class SearchParams(Page):
+    kind: Literal["procedure", "faq"] | None = None
+
+
+@router.get("/search", response={200: SearchList, 422: Problem}, summary="Tìm chung thủ tục và hỏi đáp")
+def search_all(request: HttpRequest, params: Query[SearchParams]) -> SearchList:
+    results = catalogue_search.search(
+        params.q, catalogue_search.Filters(kind=params.kind), limit=params.limit, offset=params.offset
+    )
+    return SearchList(
+        items=[
+            SearchItem(
+                kind=h.kind,
+                code=h.code,
+                title=h.title,
+                title_html=str(h.title_html),
+                snippet_html=str(h.snippet_html),
+                status=h.status,
+                score=h.score if h.score != float("inf") else 1e9,
+            )
+            for h in results.items
+        ],
+        count=results.count,
+        corrections=[list(c) for c in results.corrections],
+        matched_all_words=results.matched_all_words,
+    )
+
+
+@router.get("/suggestions", response=list[Suggestion], summary="Gợi ý khi đang gõ")
+def suggestions(request: HttpRequest, q: str = "") -> list[Suggestion]:
+    return [Suggestion(kind=h.kind, code=h.code, title=h.title) for h in catalogue_search.suggest(q[:200])]
+
+
+@router.get("/fields", response=list[FieldItem], summary="Lĩnh vực")
+def fields(request: HttpRequest) -> list[FieldItem]:
+    return [FieldItem(slug=f.slug, name=f.name, name_en=f.name_en) for f in selectors.field_list()]

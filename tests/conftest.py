@@ -1,0 +1,100 @@
+"""Shared test set-up: the register of agencies is loaded once per test database, and factories make the
+catalogue records each test needs."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from dichvucong.catalogue.records import FaqRecord, ProcedureRecord
+from dichvucong.organisations.services import sync_register
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    with django_db_blocker.unblock():
+        sync_register()
+    yield
+
+
+def on_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+PASSPORT: dict[str, Any] = {
+    "code": "1.001456",
+    "name": "Cấp hộ chiếu phổ thông ở trong nước",
+    "name_en": "Issuance of an ordinary passport in Vietnam",
+    "summary": "Công dân Việt Nam đề nghị cấp, cấp lại hộ chiếu phổ thông tại cơ quan Quản lý xuất nhập cảnh.",
+    "summary_en": "Vietnamese citizens apply for a first or replacement ordinary passport.",
+    "levels": ["province"],
+    "fields": ["Quản lý xuất nhập cảnh"],
+    "audiences": ["citizen"],
+    "managing_agency": "XNC",
+    "competent_agency": "Cơ quan Quản lý xuất nhập cảnh Công an cấp tỉnh",
+    "steps": [
+        {"title": "Nộp hồ sơ", "description": "Nộp tờ khai và ảnh tại cơ quan Quản lý xuất nhập cảnh."},
+        {"title": "Nhận kết quả", "description": "Nhận hộ chiếu sau 8 ngày làm việc.", "title_en": "Receive"},
+    ],
+    "methods": [
+        {
+            "channel": "in_person",
+            "time_limit": 8,
+            "time_unit": "working_days",
+            "fees": [{"amount": 200000, "description": "Lệ phí cấp hộ chiếu"}],
+        },
+        {
+            "channel": "online",
+            "time_limit": 8,
+            "time_unit": "working_days",
+            "fees": [{"amount": 160000, "description": "Lệ phí cấp hộ chiếu trực tuyến"}],
+        },
+    ],
+    "documents": [{"name": "Tờ khai đề nghị cấp hộ chiếu (mẫu TK01)", "originals": 1, "copies": 0}],
+    "results": [{"name": "Hộ chiếu phổ thông"}],
+    "legal_basis": [{"number": "49/2019/QH14", "title": "Luật Xuất cảnh, nhập cảnh của công dân Việt Nam"}],
+    "online_level": "full",
+    "source": "https://dichvucong.gov.vn/p/home/dvc-tthc-thu-tuc-hanh-chinh-chi-tiet.html?ma_thu_tuc=1.001456",
+}
+
+
+def procedure_data(**overrides: Any) -> dict[str, Any]:
+    """A valid procedure record (the passport procedure) with `overrides` applied."""
+    data = copy.deepcopy(PASSPORT)
+    data.update(overrides)
+    return data
+
+
+def make_procedure(**overrides: Any) -> Any:
+    from dichvucong.catalogue.services import save_procedure
+
+    procedure, _ = save_procedure(record=ProcedureRecord.model_validate(procedure_data(**overrides)))
+    return procedure
+
+
+def make_faq(**overrides: Any) -> Any:
+    from dichvucong.catalogue.services import save_faq
+
+    data: dict[str, Any] = {
+        "code": "HD-XNC-001",
+        "question": "Làm lại hộ chiếu mất bao lâu?",
+        "answer": "Cơ quan Quản lý xuất nhập cảnh trả hộ chiếu trong 8 ngày làm việc.",
+        "procedures": ["1.001456"],
+        "field": "Quản lý xuất nhập cảnh",
+        "agency": "XNC",
+        "source": "Luật Xuất cảnh, nhập cảnh của công dân Việt Nam 2019",
+    }
+    data.update(overrides)
+    save_faq(record=FaqRecord.model_validate(data))
+    from dichvucong.catalogue.models import Faq
+
+    return Faq.objects.get(code=data["code"])
+
+
+@pytest.fixture
+def passport(db: None) -> Any:
+    return make_procedure()
