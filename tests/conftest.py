@@ -21,6 +21,25 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[N
     yield
 
 
+@pytest.fixture(autouse=True)
+def _register_present(request: pytest.FixtureRequest) -> None:
+    """Transactional tests (browser tests) flush every table when they end; reload the register for the tests
+    that come after them on the same worker."""
+    uses_db = request.node.get_closest_marker("django_db") or {
+        "db",
+        "transactional_db",
+        "live_server",
+        "client",
+    } & set(request.fixturenames)
+    if not uses_db:
+        return
+    request.getfixturevalue("transactional_db" if "live_server" in request.fixturenames else "db")
+    from dichvucong.organisations.models import Agency
+
+    if not Agency.objects.exists():
+        sync_register()
+
+
 def on_postgres() -> bool:
     return connection.vendor == "postgresql"
 

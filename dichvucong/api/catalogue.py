@@ -14,6 +14,7 @@ from dichvucong.catalogue import selectors
 from dichvucong.catalogue.models import Faq, Procedure
 
 from .schemas import (
+    FaqHit,
     FaqItem,
     FaqList,
     FieldItem,
@@ -24,6 +25,7 @@ from .schemas import (
     SearchItem,
     SearchList,
     Suggestion,
+    VersionItem,
 )
 
 router = Router(tags=["catalogue"])
@@ -78,7 +80,7 @@ def list_procedures(request: HttpRequest, params: Query[ProcedureFilters]) -> Pr
                 province=hit.province or None,
                 name_html=str(hit.title_html),
                 snippet_html=str(hit.snippet_html),
-                score=hit.score if hit.score != float("inf") else 1e9,
+                score=hit.score,
             )
             for hit in results.items
         ],
@@ -120,12 +122,9 @@ def _detail(procedure: Procedure) -> ProcedureDetail:
         province=procedure.province.code if procedure.province else None,
         source=procedure.source,
         versions=[
-            {
-                "version": v.version,
-                "status": v.status,
-                "published_at": v.published_at,
-                "superseded_at": v.superseded_at,
-            }
+            VersionItem(
+                version=v.version, status=v.status, published_at=v.published_at, superseded_at=v.superseded_at
+            )
             for v in selectors.procedure_versions(procedure.code)
         ],
         faqs=[f.code for f in selectors.faqs_for_procedure(procedure.code)],
@@ -152,13 +151,13 @@ def list_faqs(request: HttpRequest, params: Query[FaqFilters]) -> FaqList:
     )
     return FaqList(
         items=[
-            {
-                "code": h.code,
-                "question": h.title,
-                "question_html": str(h.title_html),
-                "snippet_html": str(h.snippet_html),
-                "score": h.score if h.score != float("inf") else 1e9,
-            }
+            FaqHit(
+                code=h.code,
+                question=h.title,
+                question_html=str(h.title_html),
+                snippet_html=str(h.snippet_html),
+                score=h.score,
+            )
             for h in results.items
         ],
         count=results.count,
@@ -202,7 +201,7 @@ def search_all(request: HttpRequest, params: Query[SearchParams]) -> SearchList:
                 title_html=str(h.title_html),
                 snippet_html=str(h.snippet_html),
                 status=h.status,
-                score=h.score if h.score != float("inf") else 1e9,
+                score=h.score,
             )
             for h in results.items
         ],

@@ -89,7 +89,9 @@ def list_units(request: HttpRequest, params: Query[UnitParams]) -> UnitList:
     )
 
 
-@router.get("/administrative-units/{code}", response={200: UnitItem, 404: Problem}, summary="Một đơn vị hành chính")
+@router.get(
+    "/administrative-units/{code}", response={200: UnitItem, 404: Problem}, summary="Một đơn vị hành chính"
+)
 def get_unit(request: HttpRequest, code: str) -> UnitItem:
     unit = selectors.unit_get(code)
     return UnitItem(

@@ -54,7 +54,9 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(ValidationFailed)
     def _validation_failed(request: HttpRequest, exc: ValidationFailed) -> HttpResponse:
         errors = [{"row": e.row, "column": e.column, "message": e.message} for e in exc.errors]
-        return problem(request, status=422, detail=exc.message, type_="/problems/validation-failed", errors=errors)
+        return problem(
+            request, status=422, detail=exc.message, type_="/problems/validation-failed", errors=errors
+        )
 
     @api.exception_handler(DomainError)
     def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
@@ -64,7 +66,9 @@ def install(api: NinjaAPI) -> None:
     def _invalid_request(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
         errors = [
             {
-                "location": ".".join(str(p) for p in error.get("loc", ()) if p not in {"query", "path", "body"}),
+                "location": ".".join(
+                    str(p) for p in error.get("loc", ()) if p not in {"query", "path", "body"}
+                ),
                 "message": message_for(error),
             }
             for error in exc.errors

@@ -167,6 +167,9 @@ class FaqProcedure(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["faq", "procedure_code"], name="faq_procedure_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.faq_id} → {self.procedure_code}"
+
 
 class LifeEvent(models.Model):
     """A group of procedures around a moment of life (“Có con nhỏ”, “Khởi sự kinh doanh”)."""
@@ -222,8 +225,13 @@ class SearchEntry(models.Model):
     synthetic = models.BooleanField(default=False)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["kind", "object_id"], name="search_entry_object_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "object_id"], name="search_entry_object_unique")
+        ]
         indexes = [models.Index(fields=["kind", "status"]), models.Index(fields=["code"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.code}"
 
 
 class SearchTerm(models.Model):
@@ -236,6 +244,9 @@ class SearchTerm(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["length", "term"])]
+
+    def __str__(self) -> str:
+        return self.term
 
 
 class ImportRun(models.Model):
@@ -255,3 +266,6 @@ class ImportRun(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({'accepted' if self.accepted else 'rejected'})"

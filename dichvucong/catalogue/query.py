@@ -106,7 +106,7 @@ def parse(text: str, *, vocabulary: VocabularyLookup | None = None, prefix_last:
         for size in range(min(_MAX_KEY_WORDS, len(words) - i), 0, -1):
             key = " ".join(words[i : i + size])
             if key in SYNONYMS:
-                alternatives = (tuple(words[i : i + size]),) + tuple(tuple(s.split()) for s in SYNONYMS[key])
+                alternatives = (tuple(words[i : i + size]), *(tuple(s.split()) for s in SYNONYMS[key]))
                 parsed.groups.append(Group(alternatives=alternatives))
                 i += size
                 matched = True

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from typing import Any
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -24,6 +25,8 @@ from .query import Group, ParsedQuery, VocabularyLookup, index_text, parse, toke
 
 # Published versions rank above superseded ones with the same match.
 BOOST = {"published": 1.0, "superseded": 0.3}
+# An exact procedure code outranks any text match.
+EXACT_CODE_SCORE = 1e9
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
 
 
@@ -100,7 +103,10 @@ class DatabaseVocabulary(VocabularyLookup):
         # SQLite: same first letter, length within two; a B-tree range, then rapidfuzz decides.
         first = word[0]
         rows = SearchTerm.objects.filter(
-            term__gte=first, term__lt=chr(ord(first) + 1), length__gte=len(word) - 2, length__lte=len(word) + 2
+            term__gte=first,
+            term__lt=chr(ord(first) + 1),
+            length__gte=len(word) - 2,
+            length__lte=len(word) + 2,
         ).values_list("term", "frequency")
         return list(rows)
 
@@ -128,13 +134,17 @@ def _tsquery_group(group: Group) -> str:
     return parts[0] if len(parts) == 1 else "(" + " | ".join(parts) + ")"
 
 
-def _filter_sql(filters: Filters) -> tuple[str, list[object]]:
+def _filter_sql(filters: Filters) -> tuple[str, list[Any]]:
     clauses: list[str] = []
-    params: list[object] = []
+    params: list[Any] = []
     if filters.kind:
         clauses.append("e.kind = %s")
         params.append(filters.kind)
-    for column, value in (("levels", filters.level), ("fields", filters.field), ("audiences", filters.audience)):
+    for column, value in (
+        ("levels", filters.level),
+        ("fields", filters.field),
+        ("audiences", filters.audience),
+    ):
         if value:
             clauses.append(f"e.{column} LIKE %s")
             params.append(f"%|{value}|%")
@@ -250,11 +260,13 @@ def suggest(text: str, *, limit: int = 8) -> list[SearchHit]:
 
 def _code_first(code: str, rows: list[tuple[int, float]], filters: Filters) -> list[tuple[int, float]]:
     exact = list(
-        SearchEntry.objects.filter(kind="procedure", code=code).order_by("-boost").values_list("id", flat=True)[:1]
+        SearchEntry.objects.filter(kind="procedure", code=code)
+        .order_by("-boost")
+        .values_list("id", flat=True)[:1]
     )
     if not exact:
         return rows
-    return [(exact[0], float("inf")), *[r for r in rows if r[0] != exact[0]]]
+    return [(exact[0], EXACT_CODE_SCORE), *[r for r in rows if r[0] != exact[0]]]
 
 
 def _browse(parsed: ParsedQuery, filters: Filters, *, limit: int, offset: int) -> SearchResults:
@@ -319,7 +331,7 @@ def highlight(text: str, whole: set[str], prefixes: set[str]) -> SafeString:
         out.append(f"<mark>{escape(word)}</mark>" if _is_hit(word, whole, prefixes) else escape(word))
         position = match.end()
     out.append(escape(text[position:]))
-    return mark_safe("".join(out))  # noqa: S308 - every piece above is escaped
+    return mark_safe("".join(out))
 
 
 def snippet(text: str, whole: set[str], prefixes: set[str], *, width: int = 220) -> SafeString:
@@ -334,7 +346,7 @@ def snippet(text: str, whole: set[str], prefixes: set[str], *, width: int = 220)
     if end < len(text):
         end = text.rfind(" ", start, end) if text.rfind(" ", start, end) > start else end
     piece = highlight(text[start:end], whole, prefixes)
-    return mark_safe(("… " if start else "") + piece + (" …" if end < len(text) else ""))  # noqa: S308
+    return mark_safe(("… " if start else "") + piece + (" …" if end < len(text) else ""))
 
 
 # --- index maintenance -----------------------------------------------------------------------------------------
@@ -420,7 +432,9 @@ def index_entry(kind: str, object_id: int, values: dict[str, object]) -> None:
 
 
 def _entry_words(entry: SearchEntry) -> set[str]:
-    return set(entry.title_folded.split()) | set(entry.english_folded.split()) | set(entry.body_folded.split())
+    return (
+        set(entry.title_folded.split()) | set(entry.english_folded.split()) | set(entry.body_folded.split())
+    )
 
 
 def add_to_vocabulary(counts: Counter[str]) -> None:

@@ -52,7 +52,9 @@ def procedures_by_codes(codes: list[str]) -> list[Procedure]:
 
 def faqs_for_procedure(code: str, *, limit: int = 10) -> list[Faq]:
     return list(
-        Faq.objects.filter(procedure_links__procedure_code=code).select_related("field").order_by("code")[:limit]
+        Faq.objects.filter(procedure_links__procedure_code=code)
+        .select_related("field")
+        .order_by("code")[:limit]
     )
 
 
@@ -147,7 +149,8 @@ def export_catalogue(*, kind: str, file_format: str, agency: str | None = None) 
         if agency:
             procedures = procedures.filter(managing_agency__code=agency)
         rows: list[dict[str, Any]] = [procedure_record(p).model_dump(mode="json") for p in procedures]
-        list_fields, json_fields = PROCEDURE_LIST_FIELDS, PROCEDURE_JSON_FIELDS
+        list_fields: tuple[str, ...] = PROCEDURE_LIST_FIELDS
+        json_fields: tuple[str, ...] = PROCEDURE_JSON_FIELDS
         columns = list(ProcedureRecord.model_fields)
     else:
         faqs = faq_list()

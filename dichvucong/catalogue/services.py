@@ -51,7 +51,9 @@ def field_for_name(name: str) -> Field:
     return found or Field.objects.create(slug=slug, name=name.strip())
 
 
-def _procedure_values(record: ProcedureRecord, agency: Agency, province: AdministrativeUnit | None) -> dict[str, Any]:
+def _procedure_values(
+    record: ProcedureRecord, agency: Agency, province: AdministrativeUnit | None
+) -> dict[str, Any]:
     data = record.model_dump(mode="json")
     return {
         "name": record.name,
@@ -108,7 +110,11 @@ def save_procedure(*, record: ProcedureRecord) -> tuple[Procedure, bool]:
     values = _procedure_values(record, agency, province)
     versions = Procedure.objects.select_for_update().filter(code=record.code)
     current = versions.filter(status=ProcedureStatus.PUBLISHED).first()
-    if record.status == ProcedureStatus.PUBLISHED and current and current.content_hash == values["content_hash"]:
+    if (
+        record.status == ProcedureStatus.PUBLISHED
+        and current
+        and current.content_hash == values["content_hash"]
+    ):
         return current, False
     draft = versions.filter(status=ProcedureStatus.DRAFT).first()
     if draft is not None:
@@ -267,16 +273,22 @@ def _check_references(
     seen_faq: dict[str, int] = {}
     for row, faq in faqs:
         if faq.code in seen_faq:
-            errors.append(FieldError(row, "code", f"Mã câu hỏi {faq.code} bị trùng với dòng {seen_faq[faq.code]}."))
+            errors.append(
+                FieldError(row, "code", f"Mã câu hỏi {faq.code} bị trùng với dòng {seen_faq[faq.code]}.")
+            )
         seen_faq.setdefault(faq.code, row)
         if faq.agency and faq.agency not in known_agencies:
-            errors.append(FieldError(row, "agency", f"Không có cơ quan mã “{faq.agency}” trong danh mục cơ quan."))
+            errors.append(
+                FieldError(row, "agency", f"Không có cơ quan mã “{faq.agency}” trong danh mục cơ quan.")
+            )
     if errors:
         raise ValidationFailed(errors=errors, summary=f"Tệp có {len(errors)} lỗi; chưa nhập dữ liệu nào.")
 
 
 @transaction.atomic
-def _save_all(procedures: list[tuple[int, ProcedureRecord]], faqs: list[tuple[int, FaqRecord]]) -> ImportReport:
+def _save_all(
+    procedures: list[tuple[int, ProcedureRecord]], faqs: list[tuple[int, FaqRecord]]
+) -> ImportReport:
     report = ImportReport()
     for _, record in procedures:
         _, created = save_procedure(record=record)
@@ -316,5 +328,3 @@ def save_life_event(
         },
     )
     return event
-
-

@@ -14,26 +14,124 @@ from . import search
 from .models import Faq, Field, Procedure, ProcedureStatus, SearchEntry
 from .services import field_for_name
 
-ACTIONS = ["Cấp", "Cấp lại", "Cấp đổi", "Đăng ký", "Gia hạn", "Điều chỉnh", "Thu hồi", "Xác nhận", "Thẩm định",
-           "Phê duyệt", "Công nhận", "Chấm dứt", "Bổ sung", "Đăng ký thay đổi nội dung"]
-OBJECTS = ["giấy phép", "chứng chỉ hành nghề", "giấy chứng nhận", "văn bản chấp thuận", "quyết định",
-           "giấy xác nhận", "thẻ", "sổ", "hồ sơ", "bản đăng ký"]
-SUBJECTS = ["kinh doanh dịch vụ lữ hành", "khám bệnh, chữa bệnh", "hoạt động xây dựng", "khai thác tài nguyên nước",
-            "vận tải hành khách", "dạy nghề", "nuôi trồng thủy sản", "an toàn thực phẩm", "phòng cháy chữa cháy",
-            "xuất khẩu gạo", "kinh doanh xăng dầu", "hoạt động in", "quảng cáo", "giáo dục mầm non",
-            "đấu giá tài sản", "công chứng", "thừa phát lại", "luật sư", "bảo vệ môi trường", "sử dụng đất",
-            "nhà ở xã hội", "thuốc bảo vệ thực vật", "thú y", "lưu trú du lịch", "karaoke", "trò chơi điện tử",
-            "hóa chất", "vật liệu nổ công nghiệp", "thiết bị y tế", "dược phẩm", "mỹ phẩm", "bưu chính",
-            "viễn thông", "tần số vô tuyến điện", "đo lường", "tiêu chuẩn chất lượng", "sở hữu trí tuệ",
-            "nuôi con nuôi", "quốc tịch", "người có công", "bảo trợ xã hội", "trẻ em", "lao động nước ngoài"]
-QUALIFIERS = ["", "cho cá nhân", "cho tổ chức", "cho doanh nghiệp", "có yếu tố nước ngoài", "tại khu công nghiệp",
-              "trong trường hợp bị mất", "trong trường hợp hết hạn", "lần đầu"]
-FIELDS = ["Y tế", "Du lịch", "Xây dựng", "Tài nguyên nước", "Giao thông vận tải", "Giáo dục nghề nghiệp",
-          "Thủy sản", "An toàn thực phẩm", "Phòng cháy chữa cháy", "Thương mại", "Văn hóa", "Tư pháp",
-          "Môi trường", "Đất đai", "Nhà ở", "Nông nghiệp", "Công nghiệp", "Thông tin và truyền thông",
-          "Khoa học công nghệ", "Lao động", "Bảo trợ xã hội", "Hộ tịch", "Quốc tịch", "Nuôi con nuôi"]
-QUESTIONS = ["Thủ tục {s} cần những giấy tờ gì?", "Làm {s} mất bao lâu?", "Lệ phí {s} là bao nhiêu?",
-             "Nộp hồ sơ {s} ở đâu?", "Có thể làm {s} trực tuyến không?", "Ai được {s}?"]
+ACTIONS = [
+    "Cấp",
+    "Cấp lại",
+    "Cấp đổi",
+    "Đăng ký",
+    "Gia hạn",
+    "Điều chỉnh",
+    "Thu hồi",
+    "Xác nhận",
+    "Thẩm định",
+    "Phê duyệt",
+    "Công nhận",
+    "Chấm dứt",
+    "Bổ sung",
+    "Đăng ký thay đổi nội dung",
+]
+OBJECTS = [
+    "giấy phép",
+    "chứng chỉ hành nghề",
+    "giấy chứng nhận",
+    "văn bản chấp thuận",
+    "quyết định",
+    "giấy xác nhận",
+    "thẻ",
+    "sổ",
+    "hồ sơ",
+    "bản đăng ký",
+]
+SUBJECTS = [
+    "kinh doanh dịch vụ lữ hành",
+    "khám bệnh, chữa bệnh",
+    "hoạt động xây dựng",
+    "khai thác tài nguyên nước",
+    "vận tải hành khách",
+    "dạy nghề",
+    "nuôi trồng thủy sản",
+    "an toàn thực phẩm",
+    "phòng cháy chữa cháy",
+    "xuất khẩu gạo",
+    "kinh doanh xăng dầu",
+    "hoạt động in",
+    "quảng cáo",
+    "giáo dục mầm non",
+    "đấu giá tài sản",
+    "công chứng",
+    "thừa phát lại",
+    "luật sư",
+    "bảo vệ môi trường",
+    "sử dụng đất",
+    "nhà ở xã hội",
+    "thuốc bảo vệ thực vật",
+    "thú y",
+    "lưu trú du lịch",
+    "karaoke",
+    "trò chơi điện tử",
+    "hóa chất",
+    "vật liệu nổ công nghiệp",
+    "thiết bị y tế",
+    "dược phẩm",
+    "mỹ phẩm",
+    "bưu chính",
+    "viễn thông",
+    "tần số vô tuyến điện",
+    "đo lường",
+    "tiêu chuẩn chất lượng",
+    "sở hữu trí tuệ",
+    "nuôi con nuôi",
+    "quốc tịch",
+    "người có công",
+    "bảo trợ xã hội",
+    "trẻ em",
+    "lao động nước ngoài",
+]
+QUALIFIERS = [
+    "",
+    "cho cá nhân",
+    "cho tổ chức",
+    "cho doanh nghiệp",
+    "có yếu tố nước ngoài",
+    "tại khu công nghiệp",
+    "trong trường hợp bị mất",
+    "trong trường hợp hết hạn",
+    "lần đầu",
+]
+FIELDS = [
+    "Y tế",
+    "Du lịch",
+    "Xây dựng",
+    "Tài nguyên nước",
+    "Giao thông vận tải",
+    "Giáo dục nghề nghiệp",
+    "Thủy sản",
+    "An toàn thực phẩm",
+    "Phòng cháy chữa cháy",
+    "Thương mại",
+    "Văn hóa",
+    "Tư pháp",
+    "Môi trường",
+    "Đất đai",
+    "Nhà ở",
+    "Nông nghiệp",
+    "Công nghiệp",
+    "Thông tin và truyền thông",
+    "Khoa học công nghệ",
+    "Lao động",
+    "Bảo trợ xã hội",
+    "Hộ tịch",
+    "Quốc tịch",
+    "Nuôi con nuôi",
+]
+QUESTIONS = [
+    "Thủ tục {s} cần những giấy tờ gì?",
+    "Làm {s} mất bao lâu?",
+    "Lệ phí {s} là bao nhiêu?",
+    "Nộp hồ sơ {s} ở đâu?",
+    "Có thể làm {s} trực tuyến không?",
+    "Ai được {s}?",
+]
 LEVELS = ["ministry", "province", "commune"]
 
 
@@ -46,22 +144,38 @@ def generate(*, procedures: int, faqs: int, seed: int = 2025) -> tuple[int, int]
     Procedure.objects.filter(synthetic=True).delete()
     fields = [field_for_name(name) for name in FIELDS]
     agencies = list(Agency.objects.filter(level=AgencyLevel.CENTRAL))
-    provinces = [None, None, None, *{a.province for a in Agency.objects.filter(level="province") if a.province}]
+    provinces = [
+        None,
+        None,
+        None,
+        *{a.province for a in Agency.objects.filter(level="province") if a.province},
+    ]
     made: list[Procedure] = []
     chosen_fields: list[Field] = []
     for n in range(procedures):
         subject = rng.choice(SUBJECTS)
-        name = " ".join(x for x in (rng.choice(ACTIONS), rng.choice(OBJECTS), subject, rng.choice(QUALIFIERS)) if x)
+        name = " ".join(
+            x for x in (rng.choice(ACTIONS), rng.choice(OBJECTS), subject, rng.choice(QUALIFIERS)) if x
+        )
         fee = rng.choice([0, 50_000, 100_000, 150_000, 200_000, 500_000, 1_000_000])
         limit = rng.choice([1, 3, 5, 7, 10, 15, 20, 30])
         steps = [
-            {"title": "Nộp hồ sơ", "description": f"Tổ chức, cá nhân nộp hồ sơ {subject} tại bộ phận một cửa."},
+            {
+                "title": "Nộp hồ sơ",
+                "description": f"Tổ chức, cá nhân nộp hồ sơ {subject} tại bộ phận một cửa.",
+            },
             {"title": "Thẩm định", "description": "Cơ quan có thẩm quyền kiểm tra, thẩm định hồ sơ."},
             {"title": "Trả kết quả", "description": "Trả kết quả trực tiếp, qua bưu chính hoặc trực tuyến."},
         ]
         methods = [
-            {"channel": channel, "time_limit": limit, "time_unit": "working_days", "time_limit_text": "",
-             "description": "", "fees": [{"code": "", "kind": "fee", "amount": fee, "description": "Lệ phí"}]}
+            {
+                "channel": channel,
+                "time_limit": limit,
+                "time_unit": "working_days",
+                "time_limit_text": "",
+                "description": "",
+                "fees": [{"code": "", "kind": "fee", "amount": fee, "description": "Lệ phí"}],
+            }
             for channel in ("in_person", "online", "post")
         ]
         field = rng.choice(fields)
@@ -80,11 +194,22 @@ def generate(*, procedures: int, faqs: int, seed: int = 2025) -> tuple[int, int]
                 competent_agency="Cơ quan có thẩm quyền",
                 steps=steps,
                 methods=methods,
-                documents=[{"group": "Giấy tờ phải nộp", "case": "", "name": f"Đơn đề nghị {name.lower()}",
-                            "template": "", "template_url": "", "originals": 1, "copies": 0, "required": True}],
+                documents=[
+                    {
+                        "group": "Giấy tờ phải nộp",
+                        "case": "",
+                        "name": f"Đơn đề nghị {name.lower()}",
+                        "template": "",
+                        "template_url": "",
+                        "originals": 1,
+                        "copies": 0,
+                        "required": True,
+                    }
+                ],
                 results=[{"name": f"Kết quả {subject}", "code": ""}],
-                legal_basis=[{"number": "00/0000/SYN", "title": "Văn bản tổng hợp", "issued_on": None,
-                              "issuer": ""}],
+                legal_basis=[
+                    {"number": "00/0000/SYN", "title": "Văn bản tổng hợp", "issued_on": None, "issuer": ""}
+                ],
                 online_level=rng.choice(["none", "partial", "full"]),
                 province=province,
                 source="synthetic",

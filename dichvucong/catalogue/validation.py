@@ -95,7 +95,9 @@ def message_for(error: Any) -> str:
     return "Giá trị không hợp lệ."
 
 
-def _validate(model: type[ProcedureRecord] | type[FaqRecord], row: int, data: Any, errors: list[FieldError]) -> Any:
+def _validate(
+    model: type[ProcedureRecord] | type[FaqRecord], row: int, data: Any, errors: list[FieldError]
+) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -132,13 +134,17 @@ def _parse_json(
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValidationFailed(
-            errors=[FieldError(exc.lineno, "(tệp)", f"JSON không hợp lệ ở dòng {exc.lineno}, cột {exc.colno}.")],
+            errors=[
+                FieldError(exc.lineno, "(tệp)", f"JSON không hợp lệ ở dòng {exc.lineno}, cột {exc.colno}.")
+            ],
             summary="Tệp JSON không hợp lệ.",
         ) from None
     errors: list[FieldError] = []
     if not isinstance(document, dict) or not ({"procedures", "faqs"} & set(document)):
         raise ValidationFailed(
-            errors=[FieldError(None, "(tệp)", "Tệp JSON phải là một đối tượng có “procedures” và/hoặc “faqs”.")],
+            errors=[
+                FieldError(None, "(tệp)", "Tệp JSON phải là một đối tượng có “procedures” và/hoặc “faqs”.")
+            ],
             summary="Tệp JSON không đúng định dạng.",
         )
     procedures: list[tuple[int, ProcedureRecord]] = []
@@ -151,7 +157,7 @@ def _parse_json(
         for index, item in enumerate(items, start=1):
             record = _validate(model, index, item, errors)
             if record is not None:
-                out.append((index, record))  # type: ignore[arg-type]
+                out.append((index, record))
     if errors:
         raise ValidationFailed(errors=errors, summary=f"Tệp có {len(errors)} lỗi; chưa nhập dữ liệu nào.")
     return procedures, faqs
@@ -170,7 +176,11 @@ def _parse_csv(
         model, list_fields, json_fields = ProcedureRecord, PROCEDURE_LIST_FIELDS, PROCEDURE_JSON_FIELDS
     else:
         raise ValidationFailed(
-            errors=[FieldError(1, "(tiêu đề)", "Dòng tiêu đề phải có cột “name” (thủ tục) hoặc “question” (hỏi đáp).")],
+            errors=[
+                FieldError(
+                    1, "(tiêu đề)", "Dòng tiêu đề phải có cột “name” (thủ tục) hoặc “question” (hỏi đáp)."
+                )
+            ],
             summary="Tệp CSV không đúng định dạng.",
         )
     errors: list[FieldError] = []
@@ -192,7 +202,9 @@ def _parse_csv(
                 try:
                     data[column] = json.loads(value)
                 except json.JSONDecodeError:
-                    errors.append(FieldError(line, column, "Ô này phải chứa JSON hợp lệ (xem docs/import-format.md)."))
+                    errors.append(
+                        FieldError(line, column, "Ô này phải chứa JSON hợp lệ (xem docs/import-format.md).")
+                    )
                     row_ok = False
             elif column in {"synthetic"}:
                 data[column] = value.lower() in {"1", "true", "có", "co", "yes"}

@@ -22,7 +22,9 @@ class AdministrativeUnit(models.Model):
     level = models.CharField(max_length=16, choices=UnitLevel.choices)
     division_type = models.CharField(max_length=40)  # tỉnh, thành phố trung ương, xã, phường, đặc khu
     codename = models.CharField(max_length=120)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
 
     class Meta:
         ordering = ["code"]
@@ -67,8 +69,12 @@ class Agency(models.Model):
     name_folded = models.CharField(max_length=255, db_index=True)
     level = models.CharField(max_length=16, choices=AgencyLevel.choices)
     kind = models.CharField(max_length=32, choices=AgencyKind.choices)
-    sector = models.CharField(max_length=40, blank=True)  # police, tax, social_security… for sectoral branches
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    sector = models.CharField(
+        max_length=40, blank=True
+    )  # police, tax, social_security… for sectoral branches
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     administrative_unit = models.ForeignKey(
         AdministrativeUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="agencies"
     )

@@ -26,7 +26,9 @@ CENTRAL_AGENCIES: tuple[CentralAgency, ...] = (
     CentralAgency("BNV", "Bộ Nội vụ", "Ministry of Home Affairs", "ministry", "https://moha.gov.vn"),
     CentralAgency("BTP", "Bộ Tư pháp", "Ministry of Justice", "ministry", "https://moj.gov.vn"),
     CentralAgency("BTC", "Bộ Tài chính", "Ministry of Finance", "ministry", "https://mof.gov.vn"),
-    CentralAgency("BCT", "Bộ Công Thương", "Ministry of Industry and Trade", "ministry", "https://moit.gov.vn"),
+    CentralAgency(
+        "BCT", "Bộ Công Thương", "Ministry of Industry and Trade", "ministry", "https://moit.gov.vn"
+    ),
     CentralAgency(
         "BNNMT",
         "Bộ Nông nghiệp và Môi trường",
@@ -43,10 +45,18 @@ CENTRAL_AGENCIES: tuple[CentralAgency, ...] = (
         "https://bvhttdl.gov.vn",
     ),
     CentralAgency(
-        "BKHCN", "Bộ Khoa học và Công nghệ", "Ministry of Science and Technology", "ministry", "https://mst.gov.vn"
+        "BKHCN",
+        "Bộ Khoa học và Công nghệ",
+        "Ministry of Science and Technology",
+        "ministry",
+        "https://mst.gov.vn",
     ),
     CentralAgency(
-        "BGDDT", "Bộ Giáo dục và Đào tạo", "Ministry of Education and Training", "ministry", "https://moet.gov.vn"
+        "BGDDT",
+        "Bộ Giáo dục và Đào tạo",
+        "Ministry of Education and Training",
+        "ministry",
+        "https://moet.gov.vn",
     ),
     CentralAgency("BYT", "Bộ Y tế", "Ministry of Health", "ministry", "https://moh.gov.vn"),
     CentralAgency(
@@ -56,12 +66,18 @@ CENTRAL_AGENCIES: tuple[CentralAgency, ...] = (
         "ministry",
         "https://ubdt.gov.vn",
     ),
-    CentralAgency("NHNN", "Ngân hàng Nhà nước Việt Nam", "State Bank of Vietnam", "ministry_level", "https://sbv.gov.vn"),
+    CentralAgency(
+        "NHNN", "Ngân hàng Nhà nước Việt Nam", "State Bank of Vietnam", "ministry_level", "https://sbv.gov.vn"
+    ),
     CentralAgency(
         "TTCP", "Thanh tra Chính phủ", "Government Inspectorate", "ministry_level", "https://thanhtra.gov.vn"
     ),
     CentralAgency(
-        "VPCP", "Văn phòng Chính phủ", "Office of the Government", "ministry_level", "https://vpcp.chinhphu.vn"
+        "VPCP",
+        "Văn phòng Chính phủ",
+        "Office of the Government",
+        "ministry_level",
+        "https://vpcp.chinhphu.vn",
     ),
     CentralAgency(
         "BHXH",
@@ -71,7 +87,9 @@ CENTRAL_AGENCIES: tuple[CentralAgency, ...] = (
         "https://baohiemxahoi.gov.vn",
         parent="BTC",
     ),
-    CentralAgency("CT", "Cục Thuế", "Tax Department", "government_agency", "https://gdt.gov.vn", parent="BTC"),
+    CentralAgency(
+        "CT", "Cục Thuế", "Tax Department", "government_agency", "https://gdt.gov.vn", parent="BTC"
+    ),
     CentralAgency(
         "CSGT",
         "Cục Cảnh sát giao thông",
@@ -104,7 +122,9 @@ CENTRAL_AGENCIES: tuple[CentralAgency, ...] = (
         "https://lltptructuyen.moj.gov.vn",
         parent="BTP",
     ),
-    CentralAgency("EVN", "Tập đoàn Điện lực Việt Nam", "Vietnam Electricity", "state_enterprise", "https://evn.com.vn"),
+    CentralAgency(
+        "EVN", "Tập đoàn Điện lực Việt Nam", "Vietnam Electricity", "state_enterprise", "https://evn.com.vn"
+    ),
 )
 
 # Local branches of sectoral agencies created in every province: (code prefix, name pattern, English, sector,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from vietnam_provinces import Province, Ward
@@ -52,10 +53,10 @@ def sync_register() -> SyncReport:
     return SyncReport(units=units, agencies=agencies)
 
 
-def _upsert(model: type[AdministrativeUnit] | type[Agency], rows: list[dict[str, object]]) -> None:
+def _upsert(model: Any, rows: list[dict[str, Any]]) -> None:
     existing = set(model.objects.filter(code__in=[r["code"] for r in rows]).values_list("code", flat=True))
-    new = [model(**r) for r in rows if r["code"] not in existing]  # type: ignore[misc]
-    model.objects.bulk_create(new, batch_size=500)  # type: ignore[attr-defined]
+    new = [model(**r) for r in rows if r["code"] not in existing]
+    model.objects.bulk_create(new, batch_size=500)
     changed = [r for r in rows if r["code"] in existing]
     if changed:
         by_code = {o.code: o for o in model.objects.filter(code__in=[r["code"] for r in changed])}
@@ -66,7 +67,7 @@ def _upsert(model: type[AdministrativeUnit] | type[Agency], rows: list[dict[str,
             for key in fields:
                 setattr(obj, key, row[key])
             objs.append(obj)
-        model.objects.bulk_update(objs, fields, batch_size=500)  # type: ignore[attr-defined]
+        model.objects.bulk_update(objs, fields, batch_size=500)
 
 
 def _sync_units() -> int:
@@ -172,7 +173,9 @@ def _sync_agencies() -> int:
             )
     _upsert(Agency, provincial)
 
-    committees = {a.province_id: a for a in Agency.objects.filter(kind=AgencyKind.PEOPLES_COMMITTEE, level="province")}
+    committees = {
+        a.province_id: a for a in Agency.objects.filter(kind=AgencyKind.PEOPLES_COMMITTEE, level="province")
+    }
     communes = AdministrativeUnit.objects.filter(level=UnitLevel.COMMUNE).select_related("parent")
     commune_rows = []
     for unit in communes:

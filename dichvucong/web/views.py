@@ -102,7 +102,7 @@ PLAIN_SERVER_ERROR = (
 def server_error(request: HttpRequest) -> HttpResponse:
     """The 500 page: rendered without the database, which may be what failed."""
     try:
-        body = loader.render_to_string("500.html", {"request": request})
+        body = loader.render_to_string("500.html", request=request)
     except Exception:  # the error page must not fail in turn
         logger.exception("500 template failed")
         body = PLAIN_SERVER_ERROR

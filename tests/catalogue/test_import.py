@@ -20,8 +20,13 @@ def _json(procedures: list[dict], faqs: list[dict] | None = None) -> bytes:
 
 
 def test_good_json_file_imports_procedures_and_faqs() -> None:
-    faq = {"code": "HD-1", "question": "Làm hộ chiếu ở đâu?", "answer": "Tại cơ quan xuất nhập cảnh.",
-           "procedures": ["1.001456"], "source": "test"}
+    faq = {
+        "code": "HD-1",
+        "question": "Làm hộ chiếu ở đâu?",
+        "answer": "Tại cơ quan xuất nhập cảnh.",
+        "procedures": ["1.001456"],
+        "source": "test",
+    }
     report = import_catalogue(content=_json([procedure_data()], [faq]), file_name="a.json")
     assert (report.procedures_created, report.faqs_created) == (1, 1)
     assert Procedure.objects.get(code="1.001456").status == "published"
@@ -53,7 +58,9 @@ def test_bad_json_file_lists_every_error_by_row_and_column_and_imports_nothing()
 
 
 def test_unknown_agency_and_duplicate_codes_reject_the_whole_file() -> None:
-    content = _json([procedure_data(), procedure_data(), procedure_data(code="1.000009", managing_agency="KHONGCO")])
+    content = _json(
+        [procedure_data(), procedure_data(), procedure_data(code="1.000009", managing_agency="KHONGCO")]
+    )
     with pytest.raises(ValidationFailed) as failure:
         import_catalogue(content=content, file_name="dup.json")
     messages = {(e.row, e.column): e.message for e in failure.value.errors}
@@ -101,8 +108,13 @@ def test_export_imports_back_unchanged_in_json_and_csv() -> None:
 
 
 def test_faq_csv_round_trip() -> None:
-    faq = {"code": "HD-1", "question": "Làm hộ chiếu ở đâu?", "answer": "Tại cơ quan xuất nhập cảnh.",
-           "procedures": ["1.001456", "1.001193"], "source": "test"}
+    faq = {
+        "code": "HD-1",
+        "question": "Làm hộ chiếu ở đâu?",
+        "answer": "Tại cơ quan xuất nhập cảnh.",
+        "procedures": ["1.001456", "1.001193"],
+        "source": "test",
+    }
     import_catalogue(content=_json([], [faq]), file_name="f.json")
     exported = export_catalogue(kind="faqs", file_format="csv")
     assert import_catalogue(content=exported.encode(), file_name="f.csv").faqs_unchanged == 1

@@ -157,8 +157,13 @@ class TestRankingAndContract:
     def test_published_ranks_above_superseded(self) -> None:
         make_procedure(summary="Phiên bản mới của thủ tục cấp hộ chiếu phổ thông, cấp lại hộ chiếu.")
         hits = search("ho chieu pho thong", Filters(kind="procedure")).items
-        assert [(h.code, h.status) for h in hits[:2]] == [("1.001456", "published"), ("1.001456", "superseded")]
-        assert all(h.status == "published" for h in search("ho chieu", Filters(include_superseded=False)).items)
+        assert [(h.code, h.status) for h in hits[:2]] == [
+            ("1.001456", "published"),
+            ("1.001456", "superseded"),
+        ]
+        assert all(
+            h.status == "published" for h in search("ho chieu", Filters(include_superseded=False)).items
+        )
 
     def test_highlights_mark_matched_words_in_the_original_text(self) -> None:
         hit = search("ly lich", Filters(kind="procedure")).items[0]
@@ -201,7 +206,9 @@ class TestRankingAndContract:
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="needs PostgreSQL (DATABASE_URL=postgres://…)")
+@pytest.mark.skipif(
+    "connection.vendor != 'postgresql'", reason="needs PostgreSQL (DATABASE_URL=postgres://…)"
+)
 def test_postgres_index_uses_unaccent_tsvector_and_trigram(db: None) -> None:
     make_procedure()
     with connection.cursor() as cursor:
@@ -217,11 +224,15 @@ def test_postgres_index_uses_unaccent_tsvector_and_trigram(db: None) -> None:
 def test_sqlite_fts5_index_follows_the_entries(db: None) -> None:
     procedure = make_procedure()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM catalogue_searchentry_fts WHERE catalogue_searchentry_fts MATCH 'chieu'")
+        cursor.execute(
+            "SELECT count(*) FROM catalogue_searchentry_fts WHERE catalogue_searchentry_fts MATCH 'chieu'"
+        )
         assert cursor.fetchone()[0] == 1
     from dichvucong.catalogue.models import SearchEntry
 
     SearchEntry.objects.filter(object_id=procedure.pk).delete()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM catalogue_searchentry_fts WHERE catalogue_searchentry_fts MATCH 'chieu'")
+        cursor.execute(
+            "SELECT count(*) FROM catalogue_searchentry_fts WHERE catalogue_searchentry_fts MATCH 'chieu'"
+        )
         assert cursor.fetchone()[0] == 0

@@ -14,7 +14,14 @@ def test_fold_handles_decomposed_input() -> None:
 
 
 def test_words_keep_codes_whole() -> None:
-    assert words("Thủ tục 1.001193 theo Luật 60/2014") == ["thu", "tuc", "1.001193", "theo", "luat", "60/2014"]
+    assert words("Thủ tục 1.001193 theo Luật 60/2014") == [
+        "thu",
+        "tuc",
+        "1.001193",
+        "theo",
+        "luat",
+        "60/2014",
+    ]
 
 
 def test_slugify_vi() -> None:

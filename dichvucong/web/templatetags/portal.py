@@ -152,3 +152,11 @@ def is_url(value: str | None) -> bool:
 def as_query(items: list[tuple[str, str]] | None) -> str:
     """`?a=1&b=2` from (name, value) pairs, for pagination links."""
     return "?" + urlencode(items or [])
+
+
+@register.simple_tag(takes_context=True)
+def page_query(context: template.Context, param: str, number: int) -> str:
+    """The current query string with `param` set to `number` (links between pages of a list)."""
+    query = context["request"].GET.copy()
+    query[param] = str(number)
+    return "?" + query.urlencode()

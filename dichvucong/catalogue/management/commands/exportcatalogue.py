@@ -14,4 +14,6 @@ class Command(BaseCommand):
         parser.add_argument("--agency", default=None)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        self.stdout.write(export_catalogue(kind=options["kind"], file_format=options["format"], agency=options["agency"]))
+        self.stdout.write(
+            export_catalogue(kind=options["kind"], file_format=options["format"], agency=options["agency"])
+        )

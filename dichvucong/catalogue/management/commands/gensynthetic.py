@@ -18,5 +18,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not Agency.objects.exists():
             sync_register()
-        procedures, faqs = generate(procedures=options["procedures"], faqs=options["faqs"], seed=options["seed"])
+        procedures, faqs = generate(
+            procedures=options["procedures"], faqs=options["faqs"], seed=options["seed"]
+        )
         self.stdout.write(f"{procedures} synthetic procedures, {faqs} synthetic faqs")

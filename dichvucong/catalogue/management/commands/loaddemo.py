@@ -9,7 +9,9 @@ class Command(BaseCommand):
     help = "Load the register of agencies and the curated demo catalogue. Running it again changes nothing."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--force", action="store_true", help="re-import even if the demo was loaded before")
+        parser.add_argument(
+            "--force", action="store_true", help="re-import even if the demo was loaded before"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.stdout.write(load_demo(force=options["force"]))
