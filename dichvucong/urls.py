@@ -1,18 +1,17 @@
-from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
 from dichvucong.api.urls import api
+from dichvucong.core.views import healthz
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
     path("quan-tri/", admin.site.urls),
     path("", include("dichvucong.web.urls")),
 ]
 
-
-__all__ = ["i18n_patterns", "urlpatterns"]
 
 handler404 = "dichvucong.web.views.not_found"
 handler500 = "dichvucong.web.views.server_error"

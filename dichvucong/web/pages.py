@@ -22,8 +22,8 @@ from dichvucong.catalogue.models import (
     EntryKind,
     Faq,
     Field,
-    LifeEvent,
     Level,
+    LifeEvent,
     OnlineLevel,
     Procedure,
     ProcedureStatus,
@@ -224,9 +224,7 @@ def search_page(query: Mapping[str, str]) -> SearchPage:
     options = search_options()
     params = search_params(query, options)
     size = settings.SEARCH_PAGE_SIZE
-    results = catalogue_search.search(
-        params.q, params.filters(), limit=size, offset=(params.page - 1) * size
-    )
+    results = catalogue_search.search(params.q, params.filters(), limit=size, offset=(params.page - 1) * size)
     field_names, agency_names = options.field_names, options.agency_names
     hits = [
         HitView(
@@ -335,9 +333,7 @@ def faq_list_page(query: Mapping[str, str]) -> FaqListPage:
     fields = list(catalogue.field_list())
     field_slug = _allowed(query.get("field"), (f.slug for f in fields))
     faqs = catalogue.faq_list(field=field_slug or None)
-    return FaqListPage(
-        faqs=paginate(faqs, query.get("page"), FAQ_PAGE_SIZE), fields=fields, field=field_slug
-    )
+    return FaqListPage(faqs=paginate(faqs, query.get("page"), FAQ_PAGE_SIZE), fields=fields, field=field_slug)
 
 
 @dataclass(frozen=True)

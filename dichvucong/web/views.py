@@ -101,6 +101,7 @@ PLAIN_SERVER_ERROR = (
 
 def server_error(request: HttpRequest) -> HttpResponse:
     """The 500 page: rendered without the database, which may be what failed."""
+    body: str
     try:
         body = loader.render_to_string("500.html", request=request)
     except Exception:  # the error page must not fail in turn
