@@ -38,25 +38,105 @@ CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "4"))
 
 # What citizens type: with and without diacritics, abbreviations, colloquial names, typos, half-typed words.
 BASE_QUERIES = [
-    "cap lai ho chieu", "hộ chiếu", "ho chieu pho thong", "lý lịch tư pháp", "ly lich tu phap", "LLTP",
-    "phieu ly lich tu phap so 2", "đăng ký khai sinh", "dang ky khai sinh", "khai sinh cho con", "giay khai sinh",
-    "đăng ký kết hôn", "dang ky ket hon", "xac nhan tinh trang hon nhan", "khai tử", "dang ky khai tu",
-    "đổi giấy phép lái xe", "doi bang lai xe", "GPLX", "bằng lái", "bang lai quoc te", "cap giay phep lai xe",
-    "đăng ký thường trú", "dang ky thuong tru", "ho khau", "xoa dang ky thuong tru", "tam tru",
-    "căn cước", "CCCD", "cmnd", "cap doi can cuoc", "lam lai can cuoc", "can cuoc cho tre duoi 14 tuoi",
-    "giấy phép xây dựng", "giay phep xay dung nha o rieng le", "GPXD", "xin phep xay nha",
-    "sổ đỏ", "so do lan dau", "giay chung nhan quyen su dung dat", "dang ky dat dai",
-    "thành lập công ty TNHH", "thanh lap cong ty", "dang ky doanh nghiep", "ĐKKD", "dang ky ho kinh doanh",
-    "giay phep kinh doanh", "trợ cấp thất nghiệp", "tro cap that nghiep", "BHXH tu nguyen",
-    "bảo hiểm xã hội tự nguyện", "BHYT", "the bao hiem y te", "chứng thực bản sao", "chung thuc ban sao",
-    "passport", "driving licence", "birth registration", "marriage", "building permit",
-    "ho chieeu", "ly lich tu phapp", "giay phep lai xeh", "khai sihn", "thuong tru ", "giay phep kinh",
-    "du lich", "kinh doanh dich vu lu hanh", "karaoke", "an toan thuc pham", "phong chay chua chay",
-    "cap lai giay phep", "cap doi giay chung nhan", "le phi", "thoi han giai quyet", "nop ho so truc tuyen",
-    "1.001193", "3.000333", "lao dong nuoc ngoai", "giay phep lao dong", "nuoi con nuoi", "quoc tich",
-    "cong chung", "thua phat lai", "luat su", "dau gia tai san", "duoc pham", "my pham", "thiet bi y te",
-    "kham benh chua benh", "chung chi hanh nghe", "van tai hanh khach", "xuat khau gao", "xang dau",
-    "bao ve moi truong", "tai nguyen nuoc", "nha o xa hoi", "thu y", "thuoc bao ve thuc vat",
+    "cap lai ho chieu",
+    "hộ chiếu",
+    "ho chieu pho thong",
+    "lý lịch tư pháp",
+    "ly lich tu phap",
+    "LLTP",
+    "phieu ly lich tu phap so 2",
+    "đăng ký khai sinh",
+    "dang ky khai sinh",
+    "khai sinh cho con",
+    "giay khai sinh",
+    "đăng ký kết hôn",
+    "dang ky ket hon",
+    "xac nhan tinh trang hon nhan",
+    "khai tử",
+    "dang ky khai tu",
+    "đổi giấy phép lái xe",
+    "doi bang lai xe",
+    "GPLX",
+    "bằng lái",
+    "bang lai quoc te",
+    "cap giay phep lai xe",
+    "đăng ký thường trú",
+    "dang ky thuong tru",
+    "ho khau",
+    "xoa dang ky thuong tru",
+    "tam tru",
+    "căn cước",
+    "CCCD",
+    "cmnd",
+    "cap doi can cuoc",
+    "lam lai can cuoc",
+    "can cuoc cho tre duoi 14 tuoi",
+    "giấy phép xây dựng",
+    "giay phep xay dung nha o rieng le",
+    "GPXD",
+    "xin phep xay nha",
+    "sổ đỏ",
+    "so do lan dau",
+    "giay chung nhan quyen su dung dat",
+    "dang ky dat dai",
+    "thành lập công ty TNHH",
+    "thanh lap cong ty",
+    "dang ky doanh nghiep",
+    "ĐKKD",
+    "dang ky ho kinh doanh",
+    "giay phep kinh doanh",
+    "trợ cấp thất nghiệp",
+    "tro cap that nghiep",
+    "BHXH tu nguyen",
+    "bảo hiểm xã hội tự nguyện",
+    "BHYT",
+    "the bao hiem y te",
+    "chứng thực bản sao",
+    "chung thuc ban sao",
+    "passport",
+    "driving licence",
+    "birth registration",
+    "marriage",
+    "building permit",
+    "ho chieeu",
+    "ly lich tu phapp",
+    "giay phep lai xeh",
+    "khai sihn",
+    "thuong tru ",
+    "giay phep kinh",
+    "du lich",
+    "kinh doanh dich vu lu hanh",
+    "karaoke",
+    "an toan thuc pham",
+    "phong chay chua chay",
+    "cap lai giay phep",
+    "cap doi giay chung nhan",
+    "le phi",
+    "thoi han giai quyet",
+    "nop ho so truc tuyen",
+    "1.001193",
+    "3.000333",
+    "lao dong nuoc ngoai",
+    "giay phep lao dong",
+    "nuoi con nuoi",
+    "quoc tich",
+    "cong chung",
+    "thua phat lai",
+    "luat su",
+    "dau gia tai san",
+    "duoc pham",
+    "my pham",
+    "thiet bi y te",
+    "kham benh chua benh",
+    "chung chi hanh nghe",
+    "van tai hanh khach",
+    "xuat khau gao",
+    "xang dau",
+    "bao ve moi truong",
+    "tai nguyen nuoc",
+    "nha o xa hoi",
+    "thu y",
+    "thuoc bao ve thuc vat",
 ]
 
 
@@ -171,8 +251,16 @@ def throughput(code: str) -> tuple[float, float, int]:
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
     )
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "dichvucong.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", "2", "--log-level", "warning"],
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "dichvucong.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--log-level",
+            "warning",
+        ],
         cwd=ROOT,
         env=env,
     )
@@ -205,13 +293,19 @@ def main() -> None:
     detail_rps, minimal_rps, errors = throughput(code)
     print(f"## bench/search.py — {time.strftime('%Y-%m-%d')}")
     print()
-    print(f"- database: PostgreSQL, {Procedure.objects.count()} procedure versions, {Faq.objects.count()} FAQ")
+    print(
+        f"- database: PostgreSQL, {Procedure.objects.count()} procedure versions, {Faq.objects.count()} FAQ"
+    )
     print(f"- queries: {len(timings)} realistic queries, {empty} with no result")
-    print(f"- server-side search latency (GET /api/v1/procedures, in-process): p50 {p50:.1f} ms, p95 {p95:.1f} ms, "
-          f"max {max(timings):.1f} ms (goal p95 ≤ 50 ms)")
-    print(f"- gunicorn, 2 sync workers, {CONCURRENCY} concurrent clients, {DURATION:.0f} s each: "
-          f"detail page /thu-tuc/{code}/ {detail_rps:.0f} req/s, minimal view /healthz {minimal_rps:.0f} req/s, "
-          f"ratio {detail_rps / minimal_rps:.2f} (goal ≥ 0.4); errors: {errors}")
+    print(
+        f"- server-side search latency (GET /api/v1/procedures, in-process): p50 {p50:.1f} ms, p95 {p95:.1f} ms, "
+        f"max {max(timings):.1f} ms (goal p95 ≤ 50 ms)"
+    )
+    print(
+        f"- gunicorn, 2 sync workers, {CONCURRENCY} concurrent clients, {DURATION:.0f} s each: "
+        f"detail page /thu-tuc/{code}/ {detail_rps:.0f} req/s, minimal view /healthz {minimal_rps:.0f} req/s, "
+        f"ratio {detail_rps / minimal_rps:.2f} (goal ≥ 0.4); errors: {errors}"
+    )
 
 
 if __name__ == "__main__":

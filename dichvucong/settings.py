@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("DVC_VAR_DIR", BASE_DIR / "var"))
 
-DEFAULT_SECRET_KEY = "dev-only-insecure-secret-key-change-me"  # noqa: S105 - refused in production
+DEFAULT_SECRET_KEY = "dev-only-insecure-secret-key-change-me"  # refused in production by check_production()
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -44,7 +44,9 @@ def check_production() -> None:
     if not PRODUCTION:
         return
     if SECRET_KEY == DEFAULT_SECRET_KEY or len(SECRET_KEY) < 32:
-        raise ImproperlyConfigured("DJANGO_ENV=production needs SECRET_KEY set to a random value of 32+ characters")
+        raise ImproperlyConfigured(
+            "DJANGO_ENV=production needs SECRET_KEY set to a random value of 32+ characters"
+        )
     if DEBUG:
         raise ImproperlyConfigured("DJANGO_ENV=production refuses DEBUG=true")
     if not ALLOWED_HOSTS:
@@ -162,6 +164,15 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# Fragment cache (rendered procedure bodies keyed by version and language). In-process by default; set
+# CACHE_URL=redis://… in production so that every worker shares it.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    if CACHE_URL.startswith("redis")
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dichvucong"}
 }
 
 # --- Catalogue and search -------------------------------------------------------------------------------------

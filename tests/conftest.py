@@ -22,6 +22,14 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[N
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Rendered fragments are keyed by row ids, which tests reuse."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _register_present(request: pytest.FixtureRequest) -> None:
     """Transactional tests (browser tests) flush every table when they end; reload the register for the tests
     that come after them on the same worker."""

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Any
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db import connection

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Final
 
 from django.conf import settings
@@ -277,18 +278,44 @@ def group_by(items: Iterable[dict[str, Any]], key: str) -> list[Group]:
 
 @dataclass(frozen=True)
 class ProcedurePage:
+    """A procedure version and what its page shows. Everything but the version itself is computed on first use,
+    so that a page whose body comes from the fragment cache costs only the look-up of the version."""
+
     procedure: Procedure
     current: Procedure | None
-    versions: list[Procedure]
-    step_groups: list[Group]
-    document_groups: list[Group]
-    related: list[Procedure]
-    related_missing: list[str]
-    faqs: list[Faq]
 
     @property
     def is_old_version(self) -> bool:
         return self.procedure.status == ProcedureStatus.SUPERSEDED
+
+    @cached_property
+    def versions(self) -> list[Procedure]:
+        return catalogue.procedure_versions(self.procedure.code)
+
+    @cached_property
+    def step_groups(self) -> list[Group]:
+        return group_by(self.procedure.steps, "case")
+
+    @cached_property
+    def document_groups(self) -> list[Group]:
+        return group_by(self.procedure.documents, "group")
+
+    @cached_property
+    def _related_codes(self) -> list[str]:
+        return [c for c in self.procedure.related_procedures if c != self.procedure.code]
+
+    @cached_property
+    def related(self) -> list[Procedure]:
+        return catalogue.procedures_by_codes(self._related_codes)
+
+    @cached_property
+    def related_missing(self) -> list[str]:
+        found = {p.code for p in self.related}
+        return [c for c in self._related_codes if c not in found]
+
+    @cached_property
+    def faqs(self) -> list[Faq]:
+        return catalogue.faqs_for_procedure(self.procedure.code)
 
 
 def procedure_page(code: str, *, version: int | None = None) -> ProcedurePage:
@@ -297,19 +324,7 @@ def procedure_page(code: str, *, version: int | None = None) -> ProcedurePage:
     current: Procedure | None = procedure
     if procedure.status != ProcedureStatus.PUBLISHED:
         current = next(iter(catalogue.procedures_by_codes([code])), None)
-    related_codes = [c for c in procedure.related_procedures if c != code]
-    related = catalogue.procedures_by_codes(related_codes)
-    found = {p.code for p in related}
-    return ProcedurePage(
-        procedure=procedure,
-        current=current,
-        versions=catalogue.procedure_versions(code),
-        step_groups=group_by(procedure.steps, "case"),
-        document_groups=group_by(procedure.documents, "group"),
-        related=related,
-        related_missing=[c for c in related_codes if c not in found],
-        faqs=catalogue.faqs_for_procedure(code),
-    )
+    return ProcedurePage(procedure=procedure, current=current)
 
 
 def version_number(value: str | None) -> int | None:

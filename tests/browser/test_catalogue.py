@@ -55,7 +55,9 @@ def test_citizen_finds_the_passport_procedure_without_diacritics_and_reads_it_in
 def test_keyboard_alone_reaches_search_and_results(demo_portal: str, page: Any) -> None:
     page.goto(demo_portal + "/")
     page.keyboard.press("Tab")
-    focused = page.evaluate("document.activeElement.textContent || document.activeElement.getAttribute('aria-label')")
+    focused = page.evaluate(
+        "document.activeElement.textContent || document.activeElement.getAttribute('aria-label')"
+    )
     assert focused  # the skip link or the first control takes the focus, visibly labelled
     page.get_by_role("searchbox").first.focus()
     page.keyboard.type("ly lich tu phap")
