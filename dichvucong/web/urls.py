@@ -6,6 +6,7 @@ app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("ngon-ngu/<str:language>/", views.language, name="language"),
     path("goi-y/", views.suggest, name="suggest"),
     path("tim-kiem/", views.search, name="search"),
     path("su-kien/<slug:slug>/", views.life_event, name="life_event"),

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseServerError
+from django.conf import settings
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
+from django.template.loader import render_to_string
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 from dichvucong.core.errors import NotFound
@@ -51,8 +56,38 @@ def _procedure_page(request: HttpRequest, code: str) -> pages.ProcedurePage:
 
 
 @require_GET
+def language(request: HttpRequest, language: str) -> HttpResponse:
+    """Switch the language with a plain link (no form, no CSRF token), so that pages stay cacheable; choosing a
+    language changes nothing but a preference cookie."""
+    target = request.GET.get("next", "/")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    if language in dict(settings.LANGUAGES):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+        )
+    return response
+
+
+# A procedure page is the same for everyone: it is cached whole per version asked for and language. A new
+# version shows within PROCEDURE_PAGE_SECONDS (the body fragment is keyed by version and never stale).
+PROCEDURE_PAGE_SECONDS = 60
+
+
+@require_GET
 def procedure(request: HttpRequest, code: str) -> HttpResponse:
-    return render(request, "web/procedure.html", {"page": _procedure_page(request, code)})
+    version = pages.version_number(request.GET.get("phien-ban"))
+    key = f"page:procedure:{code}:{version or ''}:{get_language()}"
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string("web/procedure.html", {"page": _procedure_page(request, code)}, request)
+        cache.set(key, html, PROCEDURE_PAGE_SECONDS)
+    return HttpResponse(html)
 
 
 @require_GET

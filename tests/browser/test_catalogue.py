@@ -44,7 +44,7 @@ def test_citizen_finds_the_passport_procedure_without_diacritics_and_reads_it_in
     assert not serious_violations(page)
     screenshot(page, "procedure-passport-vi")
 
-    page.get_by_role("button", name="English").click()
+    page.get_by_role("link", name="English").click()
     page.wait_for_load_state()
     assert "passport" in page.get_by_role("heading", level=1).inner_text().lower()
     assert page.locator("html").get_attribute("lang") == "en"

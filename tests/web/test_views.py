@@ -112,8 +112,7 @@ def test_layout_has_skip_link_landmarks_language_switch_and_hotline(client: Clie
     assert 'href="#noi-dung"' in body
     assert '<main id="noi-dung"' in body
     assert "<header" in body and "<footer" in body
-    assert f'action="{reverse("set_language")}"' in body
-    assert 'name="next" value="/"' in body
+    assert f'href="{reverse("web:language", args=["en"])}?next=/"' in body
     assert "Tiếng Việt" in body and "English" in body
     assert "18001096" in body
 
@@ -424,3 +423,24 @@ def test_500_page_renders_without_the_database(rf: Any, django_assert_num_querie
         response = server_error(rf.get("/"))
     assert response.status_code == 500
     assert "Đã có lỗi xảy ra" in response.content.decode()
+
+
+def test_language_link_sets_the_cookie_and_returns_to_the_page(client: Client, db: None) -> None:
+    response = client.get(reverse("web:language", args=["en"]), {"next": "/hoi-dap/"})
+    assert response.status_code == 302 and response["Location"] == "/hoi-dap/"
+    assert response.cookies["django_language"].value == "en"
+    assert 'lang="en"' in html(client.get("/"))
+
+
+def test_language_link_refuses_to_redirect_elsewhere(client: Client, db: None) -> None:
+    response = client.get(reverse("web:language", args=["en"]), {"next": "https://evil.example/"})
+    assert response["Location"] == "/"
+
+
+def test_procedure_page_is_served_from_cache_without_queries(
+    client: Client, db: None, django_assert_num_queries: Any
+) -> None:
+    make_procedure()
+    first = html(client.get("/thu-tuc/1.001456/"))
+    with django_assert_num_queries(0):
+        assert html(client.get("/thu-tuc/1.001456/")) == first
