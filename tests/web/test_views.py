@@ -342,8 +342,16 @@ def test_english_shows_english_names_with_vietnamese_fallback(
     assert "160,000 VND" in body
 
 
-def test_accept_language_english_translates_the_home_page(client: Client, catalogue: dict[str, Any]) -> None:
+def test_browser_language_does_not_switch_the_portal_from_vietnamese(
+    client: Client, catalogue: dict[str, Any]
+) -> None:
     body = html(client.get("/", HTTP_ACCEPT_LANGUAGE="en"))
+    assert 'lang="vi"' in body and "Thủ tục được sử dụng nhiều" in body
+
+
+def test_chosen_english_translates_the_home_page(client: Client, catalogue: dict[str, Any]) -> None:
+    client.cookies["django_language"] = "en"
+    body = html(client.get("/"))
     assert "Most used procedures" in body
     assert "Birth registration" in body
     assert "Having a baby" in body
