@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
@@ -10,7 +12,9 @@ from pydantic import Field as PydanticField
 from dichvucong.organisations import selectors
 from dichvucong.organisations.models import Agency
 
-from .schemas import AgencyDetail, AgencyItem, AgencyList, Problem, UnitItem, UnitList
+from dichvucong.core.errors import DomainError
+
+from .schemas import AgencyDetail, AgencyItem, AgencyList, DayOff, Problem, UnitItem, UnitList
 
 router = Router(tags=["organisations"])
 
@@ -61,6 +65,23 @@ def get_agency(request: HttpRequest, code: str) -> AgencyDetail:
         receipt_cutoff=f"{agency.receipt_cutoff:%H:%M}",
         works_saturday_morning=agency.works_saturday_morning,
     )
+
+
+class DaysOffParams(Schema):
+    start: dt.date
+    end: dt.date
+
+
+@router.get(
+    "/agencies/{code}/days-off",
+    response={200: list[DayOff], 404: Problem, 422: Problem},
+    summary="Ngày nghỉ của cơ quan (lễ, Tết, cuối tuần, ngày nghỉ bù)",
+)
+def days_off(request: HttpRequest, code: str, params: Query[DaysOffParams]) -> list[DayOff]:
+    if params.end < params.start or (params.end - params.start).days > 366:
+        raise DomainError("Khoảng ngày không hợp lệ: “end” phải sau “start” và không quá 366 ngày.")
+    calendar = selectors.working_calendar(selectors.agency_get(code), start=params.start, end=params.end)
+    return [DayOff(date=day, reason=reason) for day, reason in calendar.days_off(params.start, params.end)]
 
 
 class UnitParams(Schema):

@@ -142,6 +142,11 @@ class AgencyDetail(AgencyItem):
     works_saturday_morning: bool
 
 
+class DayOff(Schema):
+    date: dt.date
+    reason: str
+
+
 class AgencyList(Schema):
     items: list[AgencyItem]
     count: int

@@ -105,6 +105,15 @@ class ProcedureRecord(Record):
     status: Literal["draft", "published"] = "published"
     synthetic: bool = False
 
+    @field_validator("code")
+    @classmethod
+    def _known_prefix(cls, value: str) -> str:
+        from django.conf import settings
+
+        if value[:1] not in settings.PROCEDURE_CODE_PREFIXES:
+            raise ValueError(f"prefix:{value[:1]}")
+        return value
+
     @field_validator("fields")
     @classmethod
     def _fields_not_blank(cls, value: list[str]) -> list[str]:

@@ -88,6 +88,11 @@ def message_for(error: Any) -> str:
         return "Ngày phải có dạng YYYY-MM-DD (ví dụ 2024-07-01)."
     if kind in {"model_type", "dict_type", "model_attributes_type"}:
         return "Phải là một đối tượng JSON."
+    if kind == "value_error" and str(context.get("error", "")).startswith("prefix:"):
+        from django.conf import settings
+
+        allowed = ", ".join(settings.PROCEDURE_CODE_PREFIXES)
+        return f"Chữ số đầu của mã thủ tục (loại thủ tục) phải là một trong: {allowed}."
     if kind == "value_error" and str(context.get("error", "")).startswith("related:"):
         return "Mã thủ tục liên quan phải có dạng 1.001193."
     if kind == "value_error":

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AdministrativeUnit, Agency
+from .models import AdministrativeUnit, Agency, CalendarException
 
 
 @admin.register(AdministrativeUnit)
@@ -17,3 +17,12 @@ class AgencyAdmin(admin.ModelAdmin):
     list_filter = ("level", "kind", "sector")
     search_fields = ("code", "name", "name_folded", "identification_code")
     raw_id_fields = ("parent", "administrative_unit", "province")
+
+
+@admin.register(CalendarException)
+class CalendarExceptionAdmin(admin.ModelAdmin):
+    list_display = ("date", "agency", "is_working_day", "reason")
+    list_filter = ("is_working_day",)
+    search_fields = ("reason", "agency__code", "agency__name")
+    raw_id_fields = ("agency",)
+    date_hierarchy = "date"

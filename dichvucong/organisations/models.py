@@ -106,3 +106,32 @@ class Agency(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CalendarException(models.Model):
+    """A day that departs from the usual calendar: an extra day off, or a weekend day worked in exchange for a
+    bridge holiday (the government announces such swaps around Tết). Without an agency it applies to all."""
+
+    agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.CASCADE, related_name="calendar_exceptions"
+    )
+    date = models.DateField()
+    is_working_day = models.BooleanField()
+    reason = models.CharField(max_length=255)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "date"], name="calendar_exception_agency_date_unique"),
+            models.UniqueConstraint(
+                fields=["date"],
+                condition=models.Q(agency__isnull=True),
+                name="calendar_exception_national_unique",
+            ),
+        ]
+        indexes = [models.Index(fields=["date"])]
+        verbose_name = _("ngày làm việc, nghỉ đặc biệt")
+        verbose_name_plural = _("ngày làm việc, nghỉ đặc biệt")
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.reason}"

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Q, QuerySet
 
 from dichvucong.core.errors import NotFound
 from dichvucong.core.text import fold
 
-from .models import AdministrativeUnit, Agency, AgencyLevel, UnitLevel
+from dichvucong.core.calendar import WorkingCalendar
+
+from .models import AdministrativeUnit, Agency, AgencyLevel, CalendarException, UnitLevel
 
 
 def agency_list(
@@ -55,3 +59,30 @@ def unit_get(code: str) -> AdministrativeUnit:
         return AdministrativeUnit.objects.select_related("parent").get(code=code)
     except AdministrativeUnit.DoesNotExist as exc:
         raise NotFound(f"Không tìm thấy đơn vị hành chính có mã {code}.") from exc
+
+
+def working_calendar(
+    agency: Agency, *, start: dt.date | None = None, end: dt.date | None = None
+) -> WorkingCalendar:
+    """The agency's working calendar: its office hours, public holidays, and the exceptions (national ones, then
+    the agency's own, which win) between `start` and `end` (default: this year and the next)."""
+    today = dt.date.today()
+    start = start or dt.date(today.year, 1, 1)
+    end = end or dt.date(today.year + 1, 12, 31)
+    exceptions = CalendarException.objects.filter(
+        Q(agency__isnull=True) | Q(agency=agency), date__gte=start, date__lte=end
+    )
+    off: dict[dt.date, str] = {}
+    worked: dict[dt.date, str] = {}
+    # National exceptions first, then the agency's own, which override them.
+    for exception in sorted(exceptions, key=lambda e: (e.agency_id is not None, e.date)):
+        (worked if exception.is_working_day else off)[exception.date] = exception.reason
+        (off if exception.is_working_day else worked).pop(exception.date, None)
+    return WorkingCalendar(
+        morning=(agency.morning_start, agency.morning_end),
+        afternoon=(agency.afternoon_start, agency.afternoon_end),
+        receipt_cutoff=agency.receipt_cutoff,
+        works_saturday_morning=agency.works_saturday_morning,
+        extra_days_off=off,
+        extra_working_days=worked,
+    )

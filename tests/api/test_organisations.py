@@ -23,3 +23,13 @@ def test_administrative_units(client: Client) -> None:
     wards = client.get("/api/v1/administrative-units", {"parent": "01", "q": "ba dinh"}).json()
     assert wards["items"][0]["name"] == "Phường Ba Đình"
     assert client.get("/api/v1/administrative-units/00004").json()["parent"] == "01"
+
+
+def test_agency_days_off(client: Client) -> None:
+    days = client.get(
+        "/api/v1/agencies/UBND-01/days-off", {"start": "2026-02-14", "end": "2026-02-22"}
+    ).json()
+    assert [d["date"] for d in days] == [f"2026-02-{n}" for n in range(14, 23)]
+    assert days[3]["reason"] == "Tết Nguyên Đán"
+    bad = client.get("/api/v1/agencies/UBND-01/days-off", {"start": "2026-02-14", "end": "2025-02-22"})
+    assert bad.status_code == 400 and bad["Content-Type"] == "application/problem+json"

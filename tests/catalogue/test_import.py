@@ -143,3 +143,11 @@ def _csv_of(records: list[dict]) -> str:
                 row[column] = "" if value is None else value
         writer.writerow(row)
     return buffer.getvalue()
+
+
+def test_procedure_code_prefix_must_be_a_configured_type(settings: object) -> None:
+    settings.PROCEDURE_CODE_PREFIXES = ["1", "2", "3"]  # type: ignore[attr-defined]
+    with pytest.raises(ValidationFailed) as failure:
+        import_catalogue(content=_json([procedure_data(code="5.000001")]), file_name="p.json")
+    assert [(e.row, e.column) for e in failure.value.errors] == [(1, "code")]
+    assert "phải là một trong: 1, 2, 3" in failure.value.errors[0].message
