@@ -9,10 +9,9 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field as PydanticField
 
+from dichvucong.core.errors import DomainError
 from dichvucong.organisations import selectors
 from dichvucong.organisations.models import Agency
-
-from dichvucong.core.errors import DomainError
 
 from .schemas import AgencyDetail, AgencyItem, AgencyList, DayOff, Problem, UnitItem, UnitList
 

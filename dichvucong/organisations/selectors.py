@@ -6,10 +6,9 @@ import datetime as dt
 
 from django.db.models import Q, QuerySet
 
+from dichvucong.core.calendar import WorkingCalendar
 from dichvucong.core.errors import NotFound
 from dichvucong.core.text import fold
-
-from dichvucong.core.calendar import WorkingCalendar
 
 from .models import AdministrativeUnit, Agency, AgencyLevel, CalendarException, UnitLevel
 
