@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "dichvucong.core.middleware.NotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "dichvucong.urls"

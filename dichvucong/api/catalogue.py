@@ -91,36 +91,15 @@ def list_procedures(request: HttpRequest, params: Query[ProcedureFilters]) -> Pr
 
 
 def _detail(procedure: Procedure) -> ProcedureDetail:
+    """The interchange record of the version (the same fields import and export use), with what only a published
+    catalogue knows: version, status, history and linked FAQ."""
+    record = selectors.procedure_record(procedure).model_dump(mode="json", exclude={"status", "synthetic"})
     return ProcedureDetail(
-        code=procedure.code,
+        **record,
         version=procedure.version,
         status=procedure.status,
         procedure_type=procedure.procedure_type,
         published_at=procedure.published_at,
-        name=procedure.name,
-        name_en=procedure.name_en,
-        summary=procedure.summary,
-        summary_en=procedure.summary_en,
-        decision=procedure.decision,
-        levels=procedure.levels,
-        fields=[f.name for f in procedure.fields.all()],
-        audiences=procedure.audiences,
-        managing_agency=procedure.managing_agency.code,
-        competent_agency=procedure.competent_agency,
-        implementing_agency=procedure.implementing_agency,
-        authorised_agency=procedure.authorised_agency,
-        coordinating_agencies=procedure.coordinating_agencies,
-        receiving_address=procedure.receiving_address,
-        steps=procedure.steps,
-        methods=procedure.methods,
-        documents=procedure.documents,
-        conditions=procedure.conditions,
-        results=procedure.results,
-        legal_basis=procedure.legal_basis,
-        related_procedures=procedure.related_procedures,
-        online_level=procedure.online_level,
-        province=procedure.province.code if procedure.province else None,
-        source=procedure.source,
         versions=[
             VersionItem(
                 version=v.version, status=v.status, published_at=v.published_at, superseded_at=v.superseded_at

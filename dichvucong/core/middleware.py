@@ -1,7 +1,12 @@
+from collections.abc import Callable
+
 from django.conf import settings
-from django.http import HttpRequest
+from django.core.handlers.exception import response_for_exception
+from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
+
+from dichvucong.core.errors import NotFound
 
 
 class VietnameseFirstLocaleMiddleware(LocaleMiddleware):
@@ -16,3 +21,19 @@ class VietnameseFirstLocaleMiddleware(LocaleMiddleware):
             language = settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class NotFoundMiddleware:
+    """A domain `NotFound` raised while rendering a page becomes the site's 404 page, so that views need not
+    translate it one by one (the JSON API turns it into problem JSON itself)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, NotFound):
+            return response_for_exception(request, Http404(exception.message))
+        return None

@@ -6,15 +6,13 @@ import logging
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, HttpResponseServerError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
-
-from dichvucong.core.errors import NotFound
 
 from . import pages
 
@@ -41,18 +39,11 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def life_event(request: HttpRequest, slug: str) -> HttpResponse:
-    try:
-        page = pages.life_event_page(slug)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    return render(request, "web/life_event.html", {"page": page})
+    return render(request, "web/life_event.html", {"page": pages.life_event_page(slug)})
 
 
 def _procedure_page(request: HttpRequest, code: str) -> pages.ProcedurePage:
-    try:
-        return pages.procedure_page(code, version=pages.version_number(request.GET.get("phien-ban")))
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    return pages.procedure_page(code, version=pages.version_number(request.GET.get("phien-ban")))
 
 
 @require_GET
@@ -102,11 +93,7 @@ def faqs(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def faq(request: HttpRequest, code: str) -> HttpResponse:
-    try:
-        page = pages.faq_page(code)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    return render(request, "web/faq.html", {"page": page})
+    return render(request, "web/faq.html", {"page": pages.faq_page(code)})
 
 
 @require_GET
@@ -116,11 +103,7 @@ def agencies(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def agency(request: HttpRequest, code: str) -> HttpResponse:
-    try:
-        page = pages.agency_page(code, request.GET)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    return render(request, "web/agency.html", {"page": page})
+    return render(request, "web/agency.html", {"page": pages.agency_page(code, request.GET)})
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
