@@ -1,0 +1,743 @@
+"""The catalogue back office (quản trị): agencies and operators publish procedures and FAQ through import,
+revise a published procedure as a new draft version and publish it. The classes here only parse input and
+call `services` / `selectors`; published and superseded versions are never edited in place."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
+from pydantic import ValidationError
+
+from dichvucong.core.errors import DomainError, ValidationFailed
+
+from . import selectors, services
+from .models import Faq, Field, ImportRun, LifeEvent, Procedure, ProcedureStatus
+from .records import FaqRecord, ProcedureRecord
+from .validation import message_for
+
+admin.site.site_header = _("Quản trị Cổng Dịch vụ công")
+admin.site.site_title = _("Quản trị Cổng Dịch vụ công")
+admin.site.index_title = _("Quản trị danh mục thủ tục hành chính")
+
+EXPORT_KINDS = ("procedures", "faqs")
+EXPORT_FORMATS = ("json", "csv")
+_PROCEDURE_CODE = re.compile(r"^\d\.\d{6}$")
+
+
+# --- helpers ---------------------------------------------------------------------------------------------------
+
+
+def _column(name: str, label: StrOrPromise, *, boolean: bool = False) -> Callable[[Any, Any], Any]:
+    """A changelist column with a Vietnamese header (the models' fields carry no verbose names)."""
+
+    @admin.display(description=label, ordering=name, boolean=boolean)
+    def show(model_admin: Any, obj: Any) -> Any:
+        display = getattr(obj, f"get_{name}_display", None)
+        return display() if display else getattr(obj, name)
+
+    return show
+
+
+def _titled(title: StrOrPromise) -> Any:
+    """A list filter on a model field with a Vietnamese title instead of the field's name."""
+
+    class TitledFilter(admin.FieldListFilter):
+        def __new__(cls, *args: Any, **kwargs: Any) -> Any:  # type: ignore[misc]
+            instance = admin.FieldListFilter.create(*args, **kwargs)
+            instance.title = title
+            return instance
+
+    return TitledFilter
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    """`methods[1].fees[1].amount` from a pydantic location (1-based positions, as the import reports)."""
+    out = ""
+    for part in loc:
+        out += f"[{part + 1}]" if isinstance(part, int) else ("." if out else "") + part
+    return out
+
+
+def _add_record_errors(form: forms.BaseForm, error: ValidationError, field_names: dict[str, str]) -> None:
+    """Put each pydantic error of a record next to the form field it concerns, in Vietnamese."""
+    for item in error.errors():
+        loc = item["loc"]
+        target = field_names.get(str(loc[0])) if loc else None
+        message = message_for(item)
+        if target is None or target not in form.fields:
+            form.add_error(None, f"{_location(loc)}: {message}")
+        elif len(loc) > 1:
+            form.add_error(target, f"{_location(loc[1:])}: {message}")
+        else:
+            form.add_error(target, message)
+
+
+class PrettyJSONField(forms.JSONField):
+    """JSON shown indented and with Vietnamese letters as they are, so that a person can edit it."""
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, forms.fields.InvalidJSONInput):
+            return value
+        return json.dumps(value, ensure_ascii=False, indent=2)
+
+
+# --- procedures ------------------------------------------------------------------------------------------------
+
+PROCEDURE_LABELS: dict[str, StrOrPromise] = {
+    "code": _("Mã thủ tục"),
+    "version": _("Phiên bản"),
+    "status": _("Trạng thái"),
+    "name": _("Tên thủ tục"),
+    "name_en": _("Tên tiếng Anh"),
+    "summary": _("Mô tả"),
+    "summary_en": _("Mô tả tiếng Anh"),
+    "decision": _("Quyết định công bố"),
+    "levels": _("Cấp thực hiện"),
+    "audiences": _("Đối tượng thực hiện"),
+    "fields": _("Lĩnh vực"),
+    "managing_agency": _("Cơ quan quản lý"),
+    "competent_agency": _("Cơ quan có thẩm quyền"),
+    "implementing_agency": _("Cơ quan thực hiện"),
+    "authorised_agency": _("Cơ quan được ủy quyền"),
+    "coordinating_agencies": _("Cơ quan phối hợp"),
+    "receiving_address": _("Địa chỉ tiếp nhận hồ sơ"),
+    "steps": _("Trình tự thực hiện"),
+    "methods": _("Cách thức thực hiện"),
+    "documents": _("Thành phần hồ sơ"),
+    "conditions": _("Yêu cầu, điều kiện thực hiện"),
+    "results": _("Kết quả thực hiện"),
+    "legal_basis": _("Căn cứ pháp lý"),
+    "related_procedures": _("Thủ tục hành chính liên quan"),
+    "online_level": _("Mức độ dịch vụ công trực tuyến"),
+    "province": _("Tỉnh, thành phố"),
+    "source": _("Nguồn"),
+    "synthetic": _("Dữ liệu giả lập"),
+    "content_hash": _("Mã băm nội dung"),
+    "created_at": _("Tạo lúc"),
+    "published_at": _("Công bố lúc"),
+    "superseded_at": _("Bị thay thế lúc"),
+}
+PROCEDURE_JSON = (
+    "levels",
+    "audiences",
+    "steps",
+    "methods",
+    "documents",
+    "results",
+    "legal_basis",
+    "related_procedures",
+)
+PROCEDURE_SYSTEM = ("code", "version", "status", "content_hash", "created_at", "published_at", "superseded_at")
+
+
+class ProcedureAdminForm(forms.ModelForm):
+    """A draft version, checked against the same record as an import (`records.ProcedureRecord`)."""
+
+    class Meta:
+        model = Procedure
+        fields = "__all__"
+        labels = PROCEDURE_LABELS
+        field_classes = {name: PrettyJSONField for name in PROCEDURE_JSON}
+        widgets = {name: forms.Textarea(attrs={"rows": 8, "cols": 100}) for name in PROCEDURE_JSON}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in PROCEDURE_JSON:
+            if name in self.fields:
+                # An empty list is allowed for some parts; the record says which must have items.
+                self.fields[name].required = False
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for name in PROCEDURE_JSON:
+            if name in self.fields and cleaned.get(name) is None:
+                cleaned[name] = []
+        if self.errors or "name" not in self.fields:
+            return cleaned
+        agency = cleaned.get("managing_agency")
+        province = cleaned.get("province")
+        data = {
+            name: cleaned.get(name)
+            for name in ProcedureRecord.model_fields
+            if name in self.fields and name not in {"fields", "managing_agency", "province"}
+        }
+        data |= {
+            "code": self.instance.code,
+            "status": "draft",
+            "fields": [f.name for f in cleaned.get("fields") or []],
+            "managing_agency": agency.code if agency else "",
+            "province": province.code if province else None,
+        }
+        try:
+            ProcedureRecord.model_validate(data)
+        except ValidationError as exc:
+            _add_record_errors(self, exc, {name: name for name in self.fields})
+        return cleaned
+
+
+@admin.register(Procedure)
+class ProcedureAdmin(admin.ModelAdmin):
+    form = ProcedureAdminForm
+    list_display = (
+        "code_column",
+        "version_column",
+        "name_column",
+        "status_column",
+        "managing_agency_column",
+        "online_level_column",
+        "published_at_column",
+        "synthetic_column",
+    )
+    list_filter = (
+        ("status", _titled(_("Trạng thái"))),
+        ("online_level", _titled(_("Mức độ dịch vụ công trực tuyến"))),
+        ("synthetic", _titled(_("Dữ liệu giả lập"))),
+        ("managing_agency__level", _titled(_("Cấp của cơ quan quản lý"))),
+    )
+    search_fields = ("code", "name")
+    list_select_related = ("managing_agency",)
+    autocomplete_fields = ("managing_agency", "province")
+    filter_horizontal = ("fields",)
+    actions = ("start_revision_action", "publish_action")
+    list_per_page = 50
+    fieldsets = (
+        (None, {"fields": PROCEDURE_SYSTEM}),
+        (
+            _("Thông tin chung"),
+            {
+                "fields": (
+                    "name",
+                    "name_en",
+                    "summary",
+                    "summary_en",
+                    "decision",
+                    "levels",
+                    "audiences",
+                    "fields",
+                    "online_level",
+                    "province",
+                    "source",
+                    "synthetic",
+                )
+            },
+        ),
+        (
+            _("Cơ quan"),
+            {
+                "fields": (
+                    "managing_agency",
+                    "competent_agency",
+                    "implementing_agency",
+                    "authorised_agency",
+                    "coordinating_agencies",
+                    "receiving_address",
+                )
+            },
+        ),
+        (
+            _("Nội dung (JSON, theo định dạng nhập)"),
+            {
+                "fields": (
+                    "steps",
+                    "methods",
+                    "documents",
+                    "conditions",
+                    "results",
+                    "legal_basis",
+                    "related_procedures",
+                )
+            },
+        ),
+    )
+
+    code_column = _column("code", _("Mã thủ tục"))
+    version_column = _column("version", _("Phiên bản"))
+    name_column = _column("name", _("Tên thủ tục"))
+    status_column = _column("status", _("Trạng thái"))
+    managing_agency_column = _column("managing_agency", _("Cơ quan quản lý"))
+    online_level_column = _column("online_level", _("Mức độ"))
+    published_at_column = _column("published_at", _("Công bố lúc"))
+    synthetic_column = _column("synthetic", _("Giả lập"), boolean=True)
+
+    @staticmethod
+    def _is_draft(obj: Procedure | None) -> bool:
+        return obj is not None and obj.status == ProcedureStatus.DRAFT
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # New procedures arrive through import; new versions through the "new version" action.
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Procedure | None = None) -> bool:
+        if obj is not None and not self._is_draft(obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Procedure | None = None) -> bool:
+        if obj is not None and not self._is_draft(obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Procedure | None = None) -> Any:
+        if self._is_draft(obj):
+            return PROCEDURE_SYSTEM
+        return [name for _title, options in self.fieldsets for name in options["fields"]]
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        procedure: Procedure = form.instance
+        if self._is_draft(procedure):
+            # Keep the hash true to the edited content, so that re-importing the old content is not taken
+            # as "unchanged" once this draft is published.
+            procedure.content_hash = services.content_hash(selectors.procedure_record(procedure))
+            procedure.save(update_fields=["content_hash"])
+
+    @admin.action(description=_("Tạo phiên bản mới để sửa"), permissions=["change"])
+    def start_revision_action(self, request: HttpRequest, queryset: QuerySet[Procedure]) -> None:
+        for code in dict.fromkeys(queryset.values_list("code", flat=True)):
+            try:
+                draft = services.start_revision(code=code)
+            except DomainError as error:
+                self.message_user(request, error.message, messages.ERROR)
+                continue
+            url = reverse("admin:catalogue_procedure_change", args=[draft.pk])
+            self.message_user(
+                request,
+                format_html(
+                    gettext("Đã mở bản nháp phiên bản {version} của thủ tục {code}: <a href=\"{url}\">sửa</a>."),
+                    version=draft.version,
+                    code=draft.code,
+                    url=url,
+                ),
+                messages.SUCCESS,
+            )
+
+    @admin.action(description=_("Công bố"), permissions=["change"])
+    def publish_action(self, request: HttpRequest, queryset: QuerySet[Procedure]) -> None:
+        for procedure in queryset.order_by("code", "version"):
+            if procedure.status == ProcedureStatus.PUBLISHED:
+                continue
+            try:
+                services.publish(procedure=procedure)
+            except DomainError as error:
+                self.message_user(request, f"{procedure.code} v{procedure.version}: {error.message}", messages.ERROR)
+                continue
+            self.message_user(
+                request,
+                gettext("Đã công bố thủ tục %(code)s phiên bản %(version)s.")
+                % {"code": procedure.code, "version": procedure.version},
+                messages.SUCCESS,
+            )
+
+
+# --- FAQ -------------------------------------------------------------------------------------------------------
+
+FAQ_LABELS: dict[str, StrOrPromise] = {
+    "code": _("Mã câu hỏi"),
+    "question": _("Câu hỏi"),
+    "answer": _("Câu trả lời"),
+    "question_en": _("Câu hỏi tiếng Anh"),
+    "answer_en": _("Câu trả lời tiếng Anh"),
+    "field": _("Lĩnh vực"),
+    "agency": _("Cơ quan trả lời"),
+    "source": _("Nguồn"),
+    "synthetic": _("Dữ liệu giả lập"),
+    "updated_at": _("Cập nhật lúc"),
+}
+
+
+def _codes(text: str) -> list[str]:
+    return [c for c in re.split(r"[\s,;]+", text) if c]
+
+
+class FaqAdminForm(forms.ModelForm):
+    """A FAQ, checked against the import record (`records.FaqRecord`) and saved by `services.save_faq`."""
+
+    procedure_codes = forms.CharField(
+        label=_("Mã thủ tục liên quan"),
+        required=False,
+        help_text=_("Các mã thủ tục cách nhau bởi dấu phẩy, ví dụ 1.001456, 2.000123."),
+    )
+
+    class Meta:
+        model = Faq
+        fields = ("code", "question", "answer", "question_en", "answer_en", "field", "agency", "source", "synthetic")
+        labels = FAQ_LABELS
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and "procedure_codes" in self.fields:
+            links = self.instance.procedure_links.order_by("procedure_code")
+            self.fields["procedure_codes"].initial = ", ".join(link.procedure_code for link in links)
+
+    def clean_procedure_codes(self) -> list[str]:
+        codes = _codes(self.cleaned_data.get("procedure_codes") or "")
+        wrong = [c for c in codes if not _PROCEDURE_CODE.match(c)]
+        if wrong:
+            raise forms.ValidationError(
+                _("Mã thủ tục phải có dạng 1.001193: %(codes)s"), params={"codes": ", ".join(wrong)}
+            )
+        return codes
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.errors:
+            return cleaned
+        field, agency = cleaned.get("field"), cleaned.get("agency")
+        data = {
+            "code": cleaned.get("code") or self.instance.code,
+            "question": cleaned.get("question", ""),
+            "answer": cleaned.get("answer", ""),
+            "question_en": cleaned.get("question_en", ""),
+            "answer_en": cleaned.get("answer_en", ""),
+            "procedures": cleaned.get("procedure_codes", []),
+            "field": field.name if field else "",
+            "agency": agency.code if agency else "",
+            "source": cleaned.get("source", ""),
+            "synthetic": bool(cleaned.get("synthetic")),
+        }
+        try:
+            self.record = FaqRecord.model_validate(data)
+        except ValidationError as exc:
+            names = {name: name for name in self.fields} | {"procedures": "procedure_codes"}
+            _add_record_errors(self, exc, names)
+        return cleaned
+
+
+@admin.register(Faq)
+class FaqAdmin(admin.ModelAdmin):
+    form = FaqAdminForm
+    list_display = ("code_column", "question_column", "field", "agency", "linked_codes", "updated_at_column")
+    list_filter = (("field", _titled(_("Lĩnh vực"))), ("agency", _titled(_("Cơ quan trả lời"))))
+    search_fields = ("code", "question")
+    list_select_related = ("field", "agency")
+    autocomplete_fields = ("agency",)
+    fields = (
+        "code",
+        "question",
+        "answer",
+        "question_en",
+        "answer_en",
+        "procedure_codes",
+        "field",
+        "agency",
+        "source",
+        "synthetic",
+        "updated_at",
+    )
+
+    code_column = _column("code", _("Mã câu hỏi"))
+    question_column = _column("question", _("Câu hỏi"))
+    updated_at_column = _column("updated_at", _("Cập nhật lúc"))
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Faq]:
+        return super().get_queryset(request).prefetch_related("procedure_links")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Faq | None = None) -> Any:
+        # The code is the FAQ's identity in imports; changing it would make another FAQ.
+        return ("code", "updated_at") if obj is not None else ("updated_at",)
+
+    @admin.display(description=_("Thủ tục liên quan"))
+    def linked_codes(self, obj: Faq) -> str:
+        return ", ".join(sorted(link.procedure_code for link in obj.procedure_links.all()))
+
+    def save_model(self, request: HttpRequest, obj: Faq, form: Any, change: bool) -> None:
+        services.save_faq(record=form.record)
+        saved = Faq.objects.get(code=form.record.code)
+        obj.pk = saved.pk
+        obj.updated_at = saved.updated_at
+
+
+# --- fields and life events ------------------------------------------------------------------------------------
+
+
+class FieldAdminForm(forms.ModelForm):
+    class Meta:
+        model = Field
+        fields = ("slug", "name", "name_en")
+        labels = {"slug": _("Đường dẫn"), "name": _("Tên lĩnh vực"), "name_en": _("Tên tiếng Anh")}
+
+
+@admin.register(Field)
+class FieldAdmin(admin.ModelAdmin):
+    """Fields are created by import from the names in procedure records; their Vietnamese name and slug are in
+    the search index, so only the English name is edited here."""
+
+    form = FieldAdminForm
+    list_display = ("name_column", "slug_column", "name_en_column", "procedure_count")
+    search_fields = ("name", "slug", "name_en")
+    readonly_fields = ("slug", "name")
+
+    name_column = _column("name", _("Tên lĩnh vực"))
+    slug_column = _column("slug", _("Đường dẫn"))
+    name_en_column = _column("name_en", _("Tên tiếng Anh"))
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Field]:
+        return super().get_queryset(request).annotate(procedure_total=Count("procedures"))
+
+    @admin.display(description=_("Số phiên bản thủ tục"), ordering="procedure_total")
+    def procedure_count(self, obj: Any) -> int:
+        return int(getattr(obj, "procedure_total", 0))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Field | None = None) -> bool:
+        return False
+
+
+class LifeEventAdminForm(forms.ModelForm):
+    class Meta:
+        model = LifeEvent
+        fields = (
+            "slug",
+            "name",
+            "name_en",
+            "description",
+            "description_en",
+            "audience",
+            "procedure_codes",
+            "position",
+        )
+        labels = {
+            "slug": _("Đường dẫn"),
+            "name": _("Tên sự kiện"),
+            "name_en": _("Tên tiếng Anh"),
+            "description": _("Mô tả"),
+            "description_en": _("Mô tả tiếng Anh"),
+            "audience": _("Đối tượng"),
+            "procedure_codes": _("Mã các thủ tục"),
+            "position": _("Thứ tự"),
+        }
+        field_classes = {"procedure_codes": PrettyJSONField}
+
+    def clean_procedure_codes(self) -> list[str]:
+        codes = self.cleaned_data.get("procedure_codes")
+        if not isinstance(codes, list) or not all(
+            isinstance(c, str) and _PROCEDURE_CODE.match(c) for c in codes
+        ):
+            raise forms.ValidationError(_('Phải là danh sách JSON các mã thủ tục, ví dụ ["1.001456"].'))
+        return codes
+
+
+@admin.register(LifeEvent)
+class LifeEventAdmin(admin.ModelAdmin):
+    form = LifeEventAdminForm
+    list_display = ("name_column", "slug_column", "audience_column", "position_column", "procedure_total")
+    list_filter = (("audience", _titled(_("Đối tượng"))),)
+    search_fields = ("name", "slug")
+    ordering = ("position", "slug")
+
+    name_column = _column("name", _("Tên sự kiện"))
+    slug_column = _column("slug", _("Đường dẫn"))
+    audience_column = _column("audience", _("Đối tượng"))
+    position_column = _column("position", _("Thứ tự"))
+
+    @admin.display(description=_("Số thủ tục"))
+    def procedure_total(self, obj: LifeEvent) -> int:
+        return len(obj.procedure_codes or [])
+
+    def get_readonly_fields(self, request: HttpRequest, obj: LifeEvent | None = None) -> Any:
+        return ("slug",) if obj is not None else ()
+
+    def save_model(self, request: HttpRequest, obj: LifeEvent, form: Any, change: bool) -> None:
+        saved = services.save_life_event(
+            slug=obj.slug,
+            name=obj.name,
+            name_en=obj.name_en,
+            description=obj.description,
+            description_en=obj.description_en,
+            audience=obj.audience,
+            procedure_codes=list(obj.procedure_codes),
+            position=obj.position,
+        )
+        obj.pk = saved.pk
+
+
+# --- import runs, import and export ----------------------------------------------------------------------------
+
+
+class ImportRunAdminForm(forms.ModelForm):
+    class Meta:
+        model = ImportRun
+        fields = "__all__"
+        labels = {
+            "created_at": _("Thời điểm"),
+            "file_name": _("Tên tệp"),
+            "file_format": _("Định dạng"),
+            "actor": _("Người nhập"),
+            "accepted": _("Đã nhập"),
+            "procedures_created": _("Phiên bản thủ tục mới"),
+            "procedures_unchanged": _("Thủ tục không đổi"),
+            "faqs_created": _("Câu hỏi mới"),
+            "faqs_updated": _("Câu hỏi cập nhật"),
+            "faqs_unchanged": _("Câu hỏi không đổi"),
+            "error_table": _("Lỗi"),
+        }
+
+
+class ImportFileForm(forms.Form):
+    file = forms.FileField(
+        label=_("Tệp dữ liệu (.json hoặc .csv)"),
+        help_text=_("Định dạng xem tại docs/import-format.md. Tệp có lỗi thì không dữ liệu nào được nhập."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".json,.csv,application/json,text/csv"}),
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".json", ".csv")):
+            raise forms.ValidationError(_("Chỉ nhận tệp .json hoặc .csv."))
+        return upload
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(admin.ModelAdmin):
+    """The log of imports (read-only), and the import and export page of the catalogue."""
+
+    form = ImportRunAdminForm
+    list_display = (
+        "created_at_column",
+        "file_name_column",
+        "file_format_column",
+        "actor_column",
+        "accepted_column",
+        "procedures_created_column",
+        "procedures_unchanged_column",
+        "faqs_created_column",
+        "faqs_updated_column",
+        "faqs_unchanged_column",
+        "error_count",
+    )
+    list_filter = (("accepted", _titled(_("Đã nhập"))), ("file_format", _titled(_("Định dạng"))))
+    search_fields = ("file_name", "actor")
+    date_hierarchy = "created_at"
+    fields = (
+        "created_at",
+        "file_name",
+        "file_format",
+        "actor",
+        "accepted",
+        "procedures_created",
+        "procedures_unchanged",
+        "faqs_created",
+        "faqs_updated",
+        "faqs_unchanged",
+        "error_table",
+    )
+    readonly_fields = fields
+
+    created_at_column = _column("created_at", _("Thời điểm"))
+    file_name_column = _column("file_name", _("Tên tệp"))
+    file_format_column = _column("file_format", _("Định dạng"))
+    actor_column = _column("actor", _("Người nhập"))
+    accepted_column = _column("accepted", _("Đã nhập"), boolean=True)
+    procedures_created_column = _column("procedures_created", _("Phiên bản mới"))
+    procedures_unchanged_column = _column("procedures_unchanged", _("Thủ tục không đổi"))
+    faqs_created_column = _column("faqs_created", _("Câu hỏi mới"))
+    faqs_updated_column = _column("faqs_updated", _("Câu hỏi cập nhật"))
+    faqs_unchanged_column = _column("faqs_unchanged", _("Câu hỏi không đổi"))
+
+    @admin.display(description=_("Số lỗi"))
+    def error_count(self, obj: ImportRun) -> int:
+        return len(obj.errors or [])
+
+    @admin.display(description=_("Lỗi"))
+    def error_table(self, obj: ImportRun) -> SafeString | str:
+        if not obj.errors:
+            return "—"
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
+            ((e.get("row") or "—", e.get("column", ""), e.get("message", "")) for e in obj.errors),
+        )
+        return format_html(
+            '<table><thead><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr>'
+            "</thead><tbody>{}</tbody></table>",
+            gettext("Dòng"),
+            gettext("Cột"),
+            gettext("Lỗi"),
+            rows,
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ImportRun | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: ImportRun | None = None) -> bool:
+        return False
+
+    def get_urls(self) -> list[URLPattern]:
+        extra = [
+            path("import/", self.admin_site.admin_view(self.import_view), name="catalogue_import"),
+            path(
+                "export/<str:kind>.<str:file_format>",
+                self.admin_site.admin_view(self.export_view),
+                name="catalogue_export",
+            ),
+        ]
+        return extra + super().get_urls()
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        extra_context = {**(extra_context or {}), "can_import": request.user.has_perm("catalogue.add_procedure")}
+        return super().changelist_view(request, extra_context)
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        """Upload a catalogue file: every error by row and column, or the counts of what was imported."""
+        if not request.user.has_perm("catalogue.add_procedure"):
+            raise PermissionDenied
+        form = ImportFileForm(request.POST or None, request.FILES or None)
+        report: services.ImportReport | None = None
+        failure: ValidationFailed | None = None
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                report = services.import_catalogue(
+                    content=upload.read(), file_name=upload.name, actor=request.user.get_username()
+                )
+            except ValidationFailed as error:
+                failure = error
+            except DomainError as error:
+                self.message_user(request, error.message, messages.ERROR)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Nhập và xuất dữ liệu thủ tục hành chính"),
+            "opts": self.model._meta,
+            "form": form,
+            "report": report,
+            "failure": failure,
+            "exports": [
+                (kind, file_format, reverse("admin:catalogue_export", args=[kind, file_format]))
+                for kind in EXPORT_KINDS
+                for file_format in EXPORT_FORMATS
+            ],
+        }
+        return TemplateResponse(request, "admin/catalogue/import.html", context)
+
+    def export_view(self, request: HttpRequest, kind: str, file_format: str) -> HttpResponse:
+        """The published procedures or the FAQ as a file in the import format."""
+        if kind not in EXPORT_KINDS or file_format not in EXPORT_FORMATS:
+            raise Http404
+        model = "procedure" if kind == "procedures" else "faq"
+        if not request.user.has_perm(f"catalogue.view_{model}"):
+            raise PermissionDenied
+        content = selectors.export_catalogue(kind=kind, file_format=file_format)
+        content_type = "application/json" if file_format == "json" else "text/csv"
+        response = HttpResponse(content.encode("utf-8"), content_type=f"{content_type}; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{kind}.{file_format}"'
+        return response
