@@ -57,7 +57,7 @@ def _titled(title: StrOrPromise) -> Any:
     """A list filter on a model field with a Vietnamese title instead of the field's name."""
 
     class TitledFilter(admin.FieldListFilter):
-        def __new__(cls, *args: Any, **kwargs: Any) -> Any:  # type: ignore[misc]
+        def __new__(cls, *args: Any, **kwargs: Any) -> Any:
             instance = admin.FieldListFilter.create(*args, **kwargs)
             instance.title = title
             return instance
@@ -142,7 +142,15 @@ PROCEDURE_JSON = (
     "legal_basis",
     "related_procedures",
 )
-PROCEDURE_SYSTEM = ("code", "version", "status", "content_hash", "created_at", "published_at", "superseded_at")
+PROCEDURE_SYSTEM = (
+    "code",
+    "version",
+    "status",
+    "content_hash",
+    "created_at",
+    "published_at",
+    "superseded_at",
+)
 
 
 class ProcedureAdminForm(forms.ModelForm):
@@ -150,7 +158,7 @@ class ProcedureAdminForm(forms.ModelForm):
 
     class Meta:
         model = Procedure
-        fields = "__all__"
+        fields = tuple(name for name in PROCEDURE_LABELS if name not in PROCEDURE_SYSTEM)
         labels = PROCEDURE_LABELS
         field_classes = {name: PrettyJSONField for name in PROCEDURE_JSON}
         widgets = {name: forms.Textarea(attrs={"rows": 8, "cols": 100}) for name in PROCEDURE_JSON}
@@ -318,7 +326,9 @@ class ProcedureAdmin(admin.ModelAdmin):
             self.message_user(
                 request,
                 format_html(
-                    gettext("Đã mở bản nháp phiên bản {version} của thủ tục {code}: <a href=\"{url}\">sửa</a>."),
+                    gettext(
+                        'Đã mở bản nháp phiên bản {version} của thủ tục {code}: <a href="{url}">sửa</a>.'
+                    ),
                     version=draft.version,
                     code=draft.code,
                     url=url,
@@ -334,7 +344,9 @@ class ProcedureAdmin(admin.ModelAdmin):
             try:
                 services.publish(procedure=procedure)
             except DomainError as error:
-                self.message_user(request, f"{procedure.code} v{procedure.version}: {error.message}", messages.ERROR)
+                self.message_user(
+                    request, f"{procedure.code} v{procedure.version}: {error.message}", messages.ERROR
+                )
                 continue
             self.message_user(
                 request,
@@ -375,7 +387,17 @@ class FaqAdminForm(forms.ModelForm):
 
     class Meta:
         model = Faq
-        fields = ("code", "question", "answer", "question_en", "answer_en", "field", "agency", "source", "synthetic")
+        fields = (
+            "code",
+            "question",
+            "answer",
+            "question_en",
+            "answer_en",
+            "field",
+            "agency",
+            "source",
+            "synthetic",
+        )
         labels = FAQ_LABELS
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -574,7 +596,7 @@ class LifeEventAdmin(admin.ModelAdmin):
 class ImportRunAdminForm(forms.ModelForm):
     class Meta:
         model = ImportRun
-        fields = "__all__"
+        fields = ("file_name", "file_format", "actor", "accepted")
         labels = {
             "created_at": _("Thời điểm"),
             "file_name": _("Tên tệp"),
@@ -694,7 +716,10 @@ class ImportRunAdmin(admin.ModelAdmin):
         return extra + super().get_urls()
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
-        extra_context = {**(extra_context or {}), "can_import": request.user.has_perm("catalogue.add_procedure")}
+        extra_context = {
+            **(extra_context or {}),
+            "can_import": request.user.has_perm("catalogue.add_procedure"),
+        }
         return super().changelist_view(request, extra_context)
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
@@ -737,7 +762,11 @@ class ImportRunAdmin(admin.ModelAdmin):
         if not request.user.has_perm(f"catalogue.view_{model}"):
             raise PermissionDenied
         content = selectors.export_catalogue(kind=kind, file_format=file_format)
+        body = content.encode("utf-8")
+        if file_format == "csv":
+            # A byte-order mark makes spreadsheet programs read the Vietnamese letters as UTF-8; import skips it.
+            body = b"\xef\xbb\xbf" + body
         content_type = "application/json" if file_format == "json" else "text/csv"
-        response = HttpResponse(content.encode("utf-8"), content_type=f"{content_type}; charset=utf-8")
+        response = HttpResponse(body, content_type=f"{content_type}; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{kind}.{file_format}"'
         return response
