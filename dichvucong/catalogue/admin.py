@@ -4,12 +4,9 @@ call `services` / `selectors`; published and superseded versions are never edite
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
@@ -20,15 +17,23 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django_stubs_ext import StrOrPromise
-from pydantic import ValidationError
 
 from dichvucong.core.errors import DomainError, ValidationFailed
 
 from . import selectors, services
+from .admin_forms import (
+    PROCEDURE_SYSTEM,
+    FaqAdminForm,
+    FieldAdminForm,
+    ImportFileForm,
+    ImportRunAdminForm,
+    LifeEventAdminForm,
+    ProcedureAdminForm,
+)
 from .models import Faq, Field, ImportRun, LifeEvent, Procedure, ProcedureStatus
-from .records import FaqRecord, ProcedureRecord
-from .validation import message_for
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 admin.site.site_header = _("Quản trị Cổng Dịch vụ công")
 admin.site.site_title = _("Quản trị Cổng Dịch vụ công")
@@ -36,9 +41,6 @@ admin.site.index_title = _("Quản trị danh mục thủ tục hành chính")
 
 EXPORT_KINDS = ("procedures", "faqs")
 EXPORT_FORMATS = ("json", "csv")
-_PROCEDURE_CODE = re.compile(r"^\d\.\d{6}$")
-
-
 # --- helpers ---------------------------------------------------------------------------------------------------
 
 
@@ -65,137 +67,7 @@ def _titled(title: StrOrPromise) -> Any:
     return TitledFilter
 
 
-def _location(loc: tuple[int | str, ...]) -> str:
-    """`methods[1].fees[1].amount` from a pydantic location (1-based positions, as the import reports)."""
-    out = ""
-    for part in loc:
-        out += f"[{part + 1}]" if isinstance(part, int) else ("." if out else "") + part
-    return out
-
-
-def _add_record_errors(form: forms.BaseForm, error: ValidationError, field_names: dict[str, str]) -> None:
-    """Put each pydantic error of a record next to the form field it concerns, in Vietnamese."""
-    for item in error.errors():
-        loc = item["loc"]
-        target = field_names.get(str(loc[0])) if loc else None
-        message = message_for(item)
-        if target is None or target not in form.fields:
-            form.add_error(None, f"{_location(loc)}: {message}")
-        elif len(loc) > 1:
-            form.add_error(target, f"{_location(loc[1:])}: {message}")
-        else:
-            form.add_error(target, message)
-
-
-class PrettyJSONField(forms.JSONField):
-    """JSON shown indented and with Vietnamese letters as they are, so that a person can edit it."""
-
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, forms.fields.InvalidJSONInput):
-            return value
-        return json.dumps(value, ensure_ascii=False, indent=2)
-
-
 # --- procedures ------------------------------------------------------------------------------------------------
-
-PROCEDURE_LABELS: dict[str, StrOrPromise] = {
-    "code": _("Mã thủ tục"),
-    "version": _("Phiên bản"),
-    "status": _("Trạng thái"),
-    "name": _("Tên thủ tục"),
-    "name_en": _("Tên tiếng Anh"),
-    "summary": _("Mô tả"),
-    "summary_en": _("Mô tả tiếng Anh"),
-    "decision": _("Quyết định công bố"),
-    "levels": _("Cấp thực hiện"),
-    "audiences": _("Đối tượng thực hiện"),
-    "fields": _("Lĩnh vực"),
-    "managing_agency": _("Cơ quan quản lý"),
-    "competent_agency": _("Cơ quan có thẩm quyền"),
-    "implementing_agency": _("Cơ quan thực hiện"),
-    "authorised_agency": _("Cơ quan được ủy quyền"),
-    "coordinating_agencies": _("Cơ quan phối hợp"),
-    "receiving_address": _("Địa chỉ tiếp nhận hồ sơ"),
-    "steps": _("Trình tự thực hiện"),
-    "methods": _("Cách thức thực hiện"),
-    "documents": _("Thành phần hồ sơ"),
-    "conditions": _("Yêu cầu, điều kiện thực hiện"),
-    "results": _("Kết quả thực hiện"),
-    "legal_basis": _("Căn cứ pháp lý"),
-    "related_procedures": _("Thủ tục hành chính liên quan"),
-    "online_level": _("Mức độ dịch vụ công trực tuyến"),
-    "province": _("Tỉnh, thành phố"),
-    "source": _("Nguồn"),
-    "synthetic": _("Dữ liệu giả lập"),
-    "content_hash": _("Mã băm nội dung"),
-    "created_at": _("Tạo lúc"),
-    "published_at": _("Công bố lúc"),
-    "superseded_at": _("Bị thay thế lúc"),
-}
-PROCEDURE_JSON = (
-    "levels",
-    "audiences",
-    "steps",
-    "methods",
-    "documents",
-    "results",
-    "legal_basis",
-    "related_procedures",
-)
-PROCEDURE_SYSTEM = (
-    "code",
-    "version",
-    "status",
-    "content_hash",
-    "created_at",
-    "published_at",
-    "superseded_at",
-)
-
-
-class ProcedureAdminForm(forms.ModelForm):
-    """A draft version, checked against the same record as an import (`records.ProcedureRecord`)."""
-
-    class Meta:
-        model = Procedure
-        fields = tuple(name for name in PROCEDURE_LABELS if name not in PROCEDURE_SYSTEM)
-        labels = PROCEDURE_LABELS
-        field_classes = {name: PrettyJSONField for name in PROCEDURE_JSON}
-        widgets = {name: forms.Textarea(attrs={"rows": 8, "cols": 100}) for name in PROCEDURE_JSON}
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for name in PROCEDURE_JSON:
-            if name in self.fields:
-                # An empty list is allowed for some parts; the record says which must have items.
-                self.fields[name].required = False
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        for name in PROCEDURE_JSON:
-            if name in self.fields and cleaned.get(name) is None:
-                cleaned[name] = []
-        if self.errors or "name" not in self.fields:
-            return cleaned
-        agency = cleaned.get("managing_agency")
-        province = cleaned.get("province")
-        data = {
-            name: cleaned.get(name)
-            for name in ProcedureRecord.model_fields
-            if name in self.fields and name not in {"fields", "managing_agency", "province"}
-        }
-        data |= {
-            "code": self.instance.code,
-            "status": "draft",
-            "fields": [f.name for f in cleaned.get("fields") or []],
-            "managing_agency": agency.code if agency else "",
-            "province": province.code if province else None,
-        }
-        try:
-            ProcedureRecord.model_validate(data)
-        except ValidationError as exc:
-            _add_record_errors(self, exc, {name: name for name in self.fields})
-        return cleaned
 
 
 @admin.register(Procedure)
@@ -305,15 +177,6 @@ class ProcedureAdmin(admin.ModelAdmin):
             return PROCEDURE_SYSTEM
         return [name for _title, options in self.fieldsets for name in options["fields"]]
 
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        super().save_related(request, form, formsets, change)
-        procedure: Procedure = form.instance
-        if self._is_draft(procedure):
-            # Keep the hash true to the edited content, so that re-importing the old content is not taken
-            # as "unchanged" once this draft is published.
-            procedure.content_hash = services.content_hash(selectors.procedure_record(procedure))
-            procedure.save(update_fields=["content_hash"])
-
     @admin.action(description=_("Tạo phiên bản mới để sửa"), permissions=["change"])
     def start_revision_action(self, request: HttpRequest, queryset: QuerySet[Procedure]) -> None:
         for code in dict.fromkeys(queryset.values_list("code", flat=True)):
@@ -357,87 +220,6 @@ class ProcedureAdmin(admin.ModelAdmin):
 
 
 # --- FAQ -------------------------------------------------------------------------------------------------------
-
-FAQ_LABELS: dict[str, StrOrPromise] = {
-    "code": _("Mã câu hỏi"),
-    "question": _("Câu hỏi"),
-    "answer": _("Câu trả lời"),
-    "question_en": _("Câu hỏi tiếng Anh"),
-    "answer_en": _("Câu trả lời tiếng Anh"),
-    "field": _("Lĩnh vực"),
-    "agency": _("Cơ quan trả lời"),
-    "source": _("Nguồn"),
-    "synthetic": _("Dữ liệu giả lập"),
-    "updated_at": _("Cập nhật lúc"),
-}
-
-
-def _codes(text: str) -> list[str]:
-    return [c for c in re.split(r"[\s,;]+", text) if c]
-
-
-class FaqAdminForm(forms.ModelForm):
-    """A FAQ, checked against the import record (`records.FaqRecord`) and saved by `services.save_faq`."""
-
-    procedure_codes = forms.CharField(
-        label=_("Mã thủ tục liên quan"),
-        required=False,
-        help_text=_("Các mã thủ tục cách nhau bởi dấu phẩy, ví dụ 1.001456, 2.000123."),
-    )
-
-    class Meta:
-        model = Faq
-        fields = (
-            "code",
-            "question",
-            "answer",
-            "question_en",
-            "answer_en",
-            "field",
-            "agency",
-            "source",
-            "synthetic",
-        )
-        labels = FAQ_LABELS
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if self.instance.pk and "procedure_codes" in self.fields:
-            links = self.instance.procedure_links.order_by("procedure_code")
-            self.fields["procedure_codes"].initial = ", ".join(link.procedure_code for link in links)
-
-    def clean_procedure_codes(self) -> list[str]:
-        codes = _codes(self.cleaned_data.get("procedure_codes") or "")
-        wrong = [c for c in codes if not _PROCEDURE_CODE.match(c)]
-        if wrong:
-            raise forms.ValidationError(
-                _("Mã thủ tục phải có dạng 1.001193: %(codes)s"), params={"codes": ", ".join(wrong)}
-            )
-        return codes
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        if self.errors:
-            return cleaned
-        field, agency = cleaned.get("field"), cleaned.get("agency")
-        data = {
-            "code": cleaned.get("code") or self.instance.code,
-            "question": cleaned.get("question", ""),
-            "answer": cleaned.get("answer", ""),
-            "question_en": cleaned.get("question_en", ""),
-            "answer_en": cleaned.get("answer_en", ""),
-            "procedures": cleaned.get("procedure_codes", []),
-            "field": field.name if field else "",
-            "agency": agency.code if agency else "",
-            "source": cleaned.get("source", ""),
-            "synthetic": bool(cleaned.get("synthetic")),
-        }
-        try:
-            self.record = FaqRecord.model_validate(data)
-        except ValidationError as exc:
-            names = {name: name for name in self.fields} | {"procedures": "procedure_codes"}
-            _add_record_errors(self, exc, names)
-        return cleaned
 
 
 @admin.register(Faq)
@@ -487,13 +269,6 @@ class FaqAdmin(admin.ModelAdmin):
 # --- fields and life events ------------------------------------------------------------------------------------
 
 
-class FieldAdminForm(forms.ModelForm):
-    class Meta:
-        model = Field
-        fields = ("slug", "name", "name_en")
-        labels = {"slug": _("Đường dẫn"), "name": _("Tên lĩnh vực"), "name_en": _("Tên tiếng Anh")}
-
-
 @admin.register(Field)
 class FieldAdmin(admin.ModelAdmin):
     """Fields are created by import from the names in procedure records; their Vietnamese name and slug are in
@@ -505,7 +280,7 @@ class FieldAdmin(admin.ModelAdmin):
     readonly_fields = ("slug", "name")
 
     name_column = _column("name", _("Tên lĩnh vực"))
-    slug_column = _column("slug", _("Đường dẫn"))
+    slug_column = _column("slug", _("Đường dẫn rút gọn"))
     name_en_column = _column("name_en", _("Tên tiếng Anh"))
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Field]:
@@ -522,40 +297,6 @@ class FieldAdmin(admin.ModelAdmin):
         return False
 
 
-class LifeEventAdminForm(forms.ModelForm):
-    class Meta:
-        model = LifeEvent
-        fields = (
-            "slug",
-            "name",
-            "name_en",
-            "description",
-            "description_en",
-            "audience",
-            "procedure_codes",
-            "position",
-        )
-        labels = {
-            "slug": _("Đường dẫn"),
-            "name": _("Tên sự kiện"),
-            "name_en": _("Tên tiếng Anh"),
-            "description": _("Mô tả"),
-            "description_en": _("Mô tả tiếng Anh"),
-            "audience": _("Đối tượng"),
-            "procedure_codes": _("Mã các thủ tục"),
-            "position": _("Thứ tự"),
-        }
-        field_classes = {"procedure_codes": PrettyJSONField}
-
-    def clean_procedure_codes(self) -> list[str]:
-        codes = self.cleaned_data.get("procedure_codes")
-        if not isinstance(codes, list) or not all(
-            isinstance(c, str) and _PROCEDURE_CODE.match(c) for c in codes
-        ):
-            raise forms.ValidationError(_('Phải là danh sách JSON các mã thủ tục, ví dụ ["1.001456"].'))
-        return codes
-
-
 @admin.register(LifeEvent)
 class LifeEventAdmin(admin.ModelAdmin):
     form = LifeEventAdminForm
@@ -565,7 +306,7 @@ class LifeEventAdmin(admin.ModelAdmin):
     ordering = ("position", "slug")
 
     name_column = _column("name", _("Tên sự kiện"))
-    slug_column = _column("slug", _("Đường dẫn"))
+    slug_column = _column("slug", _("Đường dẫn rút gọn"))
     audience_column = _column("audience", _("Đối tượng"))
     position_column = _column("position", _("Thứ tự"))
 
@@ -591,39 +332,6 @@ class LifeEventAdmin(admin.ModelAdmin):
 
 
 # --- import runs, import and export ----------------------------------------------------------------------------
-
-
-class ImportRunAdminForm(forms.ModelForm):
-    class Meta:
-        model = ImportRun
-        fields = ("file_name", "file_format", "actor", "accepted")
-        labels = {
-            "created_at": _("Thời điểm"),
-            "file_name": _("Tên tệp"),
-            "file_format": _("Định dạng"),
-            "actor": _("Người nhập"),
-            "accepted": _("Đã nhập"),
-            "procedures_created": _("Phiên bản thủ tục mới"),
-            "procedures_unchanged": _("Thủ tục không đổi"),
-            "faqs_created": _("Câu hỏi mới"),
-            "faqs_updated": _("Câu hỏi cập nhật"),
-            "faqs_unchanged": _("Câu hỏi không đổi"),
-            "error_table": _("Lỗi"),
-        }
-
-
-class ImportFileForm(forms.Form):
-    file = forms.FileField(
-        label=_("Tệp dữ liệu (.json hoặc .csv)"),
-        help_text=_("Định dạng xem tại docs/import-format.md. Tệp có lỗi thì không dữ liệu nào được nhập."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".json,.csv,application/json,text/csv"}),
-    )
-
-    def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith((".json", ".csv")):
-            raise forms.ValidationError(_("Chỉ nhận tệp .json hoặc .csv."))
-        return upload
 
 
 @admin.register(ImportRun)

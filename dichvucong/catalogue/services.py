@@ -152,7 +152,12 @@ def publish(*, procedure: Procedure) -> Procedure:
         _reindex(previous)
     procedure.status = ProcedureStatus.PUBLISHED
     procedure.published_at = now
-    procedure.save(update_fields=["status", "published_at"])
+    # A draft may have been edited since it was opened: the hash must describe what is published, so that
+    # re-importing older content is not taken as "unchanged".
+    from .selectors import procedure_record
+
+    procedure.content_hash = content_hash(procedure_record(procedure))
+    procedure.save(update_fields=["status", "published_at", "content_hash"])
     _reindex(procedure)
     return procedure
 

@@ -34,7 +34,8 @@ _ALLOWED = {
 }
 
 
-def _column(location: tuple[int | str, ...]) -> str:
+def location_label(location: tuple[int | str, ...]) -> str:
+    """`methods[1].fees[1].amount` from a pydantic location (positions 1-based, as people count rows)."""
     out = ""
     for part in location:
         if isinstance(part, int):
@@ -107,7 +108,7 @@ def _validate(
         return model.model_validate(data)
     except ValidationError as exc:
         for error in exc.errors():
-            errors.append(FieldError(row, _column(error["loc"]), message_for(error)))
+            errors.append(FieldError(row, location_label(error["loc"]), message_for(error)))
         return None
 
 

@@ -131,7 +131,9 @@ def _draft_form(draft: Procedure, **changes: Any) -> dict[str, Any]:
     return data
 
 
-def test_draft_saved_in_admin_keeps_its_fields_and_refreshes_its_hash(admin_client: Client) -> None:
+def test_draft_edited_in_admin_keeps_its_fields_and_is_hashed_anew_when_published(
+    admin_client: Client,
+) -> None:
     v1 = make_procedure()
     admin_client.post(
         reverse("admin:catalogue_procedure_changelist"),
@@ -146,7 +148,14 @@ def test_draft_saved_in_admin_keeps_its_fields_and_refreshes_its_hash(admin_clie
     draft.refresh_from_db()
     assert draft.name == "Cấp hộ chiếu phổ thông (sửa đổi)"
     assert [f.name for f in draft.fields.all()] == ["Quản lý xuất nhập cảnh"]
-    assert draft.content_hash != v1.content_hash
+    admin_client.post(
+        reverse("admin:catalogue_procedure_changelist"),
+        {"action": "publish_action", "_selected_action": [draft.pk]},
+    )
+    draft.refresh_from_db()
+    assert draft.status == "published" and draft.content_hash != v1.content_hash
+    # Re-importing the old content is a change again, not "unchanged".
+    assert make_procedure().version == 3
 
 
 def test_draft_with_an_invalid_fee_shows_the_record_error_in_vietnamese(admin_client: Client) -> None:
