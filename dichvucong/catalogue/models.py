@@ -266,6 +266,8 @@ class ImportRun(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("lần nhập dữ liệu")
+        verbose_name_plural = _("lần nhập dữ liệu")
 
     def __str__(self) -> str:
         return f"{self.file_name} ({'accepted' if self.accepted else 'rejected'})"

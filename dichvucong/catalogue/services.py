@@ -27,7 +27,7 @@ from .models import (
     SearchEntry,
 )
 from .records import FaqRecord, ProcedureRecord
-from .validation import parse_file
+from .validation import read_file
 
 
 @dataclass
@@ -223,9 +223,10 @@ def import_catalogue(*, content: bytes, file_name: str, actor: str = "") -> Impo
     """
     file_format = "csv" if file_name.lower().endswith(".csv") else "json"
     try:
-        procedures, faqs = parse_file(content, file_format=file_format)
-        _check_references(procedures, faqs)
-        report = _save_all(procedures, faqs)
+        parsed = read_file(content, file_format=file_format)
+        parsed.errors += _reference_errors(parsed.procedures, parsed.faqs)
+        parsed.raise_errors()
+        report = _save_all(parsed.procedures, parsed.faqs)
     except ValidationFailed as failure:
         ImportRun.objects.create(
             file_name=file_name,
@@ -249,9 +250,10 @@ def import_catalogue(*, content: bytes, file_name: str, actor: str = "") -> Impo
     return report
 
 
-def _check_references(
+def _reference_errors(
     procedures: list[tuple[int, ProcedureRecord]], faqs: list[tuple[int, FaqRecord]]
-) -> None:
+) -> list[FieldError]:
+    """What only the database can tell: unknown agencies and provinces, and codes repeated in the file."""
     errors: list[FieldError] = []
     agency_codes = {r.managing_agency for _, r in procedures} | {r.agency for _, r in faqs if r.agency}
     known_agencies = set(Agency.objects.filter(code__in=agency_codes).values_list("code", flat=True))
@@ -286,8 +288,7 @@ def _check_references(
             errors.append(
                 FieldError(row, "agency", f"Không có cơ quan mã “{faq.agency}” trong danh mục cơ quan.")
             )
-    if errors:
-        raise ValidationFailed(errors=errors, summary=f"Tệp có {len(errors)} lỗi; chưa nhập dữ liệu nào.")
+    return errors
 
 
 @transaction.atomic

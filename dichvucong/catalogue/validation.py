@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
@@ -112,11 +113,35 @@ def _validate(
         return None
 
 
+@dataclass
+class ParsedFile:
+    """The valid records of a file, each with the row it came from, and the errors of the others."""
+
+    procedures: list[tuple[int, ProcedureRecord]] = field(default_factory=list)
+    faqs: list[tuple[int, FaqRecord]] = field(default_factory=list)
+    errors: list[FieldError] = field(default_factory=list)
+
+    def raise_errors(self) -> None:
+        if self.errors:
+            self.errors.sort(key=lambda e: (e.row or 0,))
+            raise ValidationFailed(
+                errors=self.errors, summary=f"Tệp có {len(self.errors)} lỗi; chưa nhập dữ liệu nào."
+            )
+
+
 def parse_file(
     content: bytes, *, file_format: str
 ) -> tuple[list[tuple[int, ProcedureRecord]], list[tuple[int, FaqRecord]]]:
     """Validate a whole file; raise `ValidationFailed` listing every error, or return the records with the row
     each came from."""
+    parsed = read_file(content, file_format=file_format)
+    parsed.raise_errors()
+    return parsed.procedures, parsed.faqs
+
+
+def read_file(content: bytes, *, file_format: str) -> ParsedFile:
+    """Read and validate every record of a file, keeping the errors instead of raising them, so that the caller
+    can add its own checks and report everything at once. A file that cannot be read at all still raises."""
     if len(content) > MAX_FILE_BYTES:
         raise ValidationFailed(
             errors=[FieldError(None, "(tệp)", "Tệp quá lớn (tối đa 20 MB); hãy chia thành nhiều tệp.")],
@@ -133,9 +158,7 @@ def parse_file(
     return _parse_json(text)
 
 
-def _parse_json(
-    text: str,
-) -> tuple[list[tuple[int, ProcedureRecord]], list[tuple[int, FaqRecord]]]:
+def _parse_json(text: str) -> ParsedFile:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -164,14 +187,10 @@ def _parse_json(
             record = _validate(model, index, item, errors)
             if record is not None:
                 out.append((index, record))
-    if errors:
-        raise ValidationFailed(errors=errors, summary=f"Tệp có {len(errors)} lỗi; chưa nhập dữ liệu nào.")
-    return procedures, faqs
+    return ParsedFile(procedures=procedures, faqs=faqs, errors=errors)
 
 
-def _parse_csv(
-    text: str,
-) -> tuple[list[tuple[int, ProcedureRecord]], list[tuple[int, FaqRecord]]]:
+def _parse_csv(text: str) -> ParsedFile:
     reader = csv.DictReader(io.StringIO(text))
     header = reader.fieldnames or []
     if "question" in header:
@@ -221,8 +240,6 @@ def _parse_csv(
         record = _validate(model, line, data, errors)
         if record is not None:
             records.append((line, record))
-    if errors:
-        raise ValidationFailed(errors=errors, summary=f"Tệp có {len(errors)} lỗi; chưa nhập dữ liệu nào.")
     if model is FaqRecord:
-        return [], records
-    return records, []
+        return ParsedFile(faqs=records, errors=errors)
+    return ParsedFile(procedures=records, errors=errors)

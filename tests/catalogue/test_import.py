@@ -151,3 +151,12 @@ def test_procedure_code_prefix_must_be_a_configured_type(settings: object) -> No
         import_catalogue(content=_json([procedure_data(code="5.000001")]), file_name="p.json")
     assert [(e.row, e.column) for e in failure.value.errors] == [(1, "code")]
     assert "phải là một trong: 1, 2, 3" in failure.value.errors[0].message
+
+
+def test_format_errors_and_unknown_agencies_are_reported_together() -> None:
+    content = _json(
+        [procedure_data(code="1001456"), procedure_data(code="1.000002", managing_agency="KHONGCO")]
+    )
+    with pytest.raises(ValidationFailed) as failure:
+        import_catalogue(content=content, file_name="both.json")
+    assert [(e.row, e.column) for e in failure.value.errors] == [(1, "code"), (2, "managing_agency")]
