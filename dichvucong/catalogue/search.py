@@ -456,13 +456,24 @@ def add_to_vocabulary(counts: Counter[str]) -> None:
 
 
 def rebuild_vocabulary() -> int:
-    """Recount the vocabulary from every search entry (after bulk loads)."""
+    """Recount the vocabulary from every search entry (after bulk loads). Rows are updated in place, added or
+    removed only where the counts differ: deleting and recreating the whole table would leave it bloated with
+    dead rows, and the planner then prefers the trigram index even for exact look-ups."""
     counts: Counter[str] = Counter()
     for entry in SearchEntry.objects.only("title_folded", "english_folded", "body_folded").iterator(2000):
         counts.update(_entry_words(entry))
-    SearchTerm.objects.all().delete()
-    add_to_vocabulary(counts)
-    return SearchTerm.objects.count()
+    wanted = {w: n for w, n in counts.items() if 2 <= len(w) <= 60 and not w.isdigit()}
+    existing = {t.term: t for t in SearchTerm.objects.all()}
+    SearchTerm.objects.filter(pk__in=[t.pk for w, t in existing.items() if w not in wanted]).delete()
+    changed = [t for w, t in existing.items() if w in wanted and t.frequency != wanted[w]]
+    for term in changed:
+        term.frequency = wanted[term.term]
+    SearchTerm.objects.bulk_update(changed, ["frequency"], batch_size=500)
+    SearchTerm.objects.bulk_create(
+        [SearchTerm(term=w, length=len(w), frequency=n) for w, n in wanted.items() if w not in existing],
+        batch_size=500,
+    )
+    return len(wanted)
 
 
 __all__ = ["Filters", "SearchHit", "SearchResults", "highlight", "search", "suggest", "tokens"]

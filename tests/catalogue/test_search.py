@@ -236,3 +236,17 @@ def test_sqlite_fts5_index_follows_the_entries(db: None) -> None:
             "SELECT count(*) FROM catalogue_searchentry_fts WHERE catalogue_searchentry_fts MATCH 'chieu'"
         )
         assert cursor.fetchone()[0] == 0
+
+
+def test_rebuild_vocabulary_counts_every_word_and_keeps_unchanged_rows(db: None) -> None:
+    from dichvucong.catalogue.models import SearchTerm
+    from dichvucong.catalogue.search import rebuild_vocabulary
+
+    make_procedure()
+    before = dict(SearchTerm.objects.values_list("term", "pk"))
+    SearchTerm.objects.filter(term="chieu").update(frequency=99)
+    SearchTerm.objects.create(term="khonglienquan", length=13, frequency=1)
+    rebuild_vocabulary()
+    after = dict(SearchTerm.objects.values_list("term", "pk"))
+    assert after == before  # same rows, the stray one removed
+    assert SearchTerm.objects.get(term="chieu").frequency == 1
