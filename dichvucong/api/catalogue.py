@@ -144,17 +144,8 @@ def list_faqs(request: HttpRequest, params: Query[FaqFilters]) -> FaqList:
 
 
 def _faq(faq: Faq) -> FaqItem:
-    return FaqItem(
-        code=faq.code,
-        question=faq.question,
-        answer=faq.answer,
-        question_en=faq.question_en,
-        answer_en=faq.answer_en,
-        field=faq.field.name if faq.field else None,
-        agency=faq.agency.code if faq.agency else None,
-        procedures=[link.procedure_code for link in faq.procedure_links.all()],
-        source=faq.source,
-    )
+    record = selectors.faq_record(faq).model_dump(exclude={"synthetic"})
+    return FaqItem(**{**record, "field": record["field"] or None, "agency": record["agency"] or None})
 
 
 @router.get("/faqs/{code}", response={200: FaqItem, **ERRORS}, summary="Một câu hỏi thường gặp")
