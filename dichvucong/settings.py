@@ -13,6 +13,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from dichvucong.accounts.pkce import pkce_required
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("DVC_VAR_DIR", BASE_DIR / "var"))
 
@@ -64,7 +66,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "oauth2_provider",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "dichvucong.core",
+    "dichvucong.accounts",
     "dichvucong.organisations",
     "dichvucong.catalogue",
     "dichvucong.api",
@@ -79,10 +86,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "dichvucong.accounts.middleware.PortalSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "dichvucong.core.middleware.NotFoundMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "dichvucong.urls"
@@ -119,10 +129,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME") or None}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
-    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # throttling and lockout first
+    "dichvucong.accounts.backends.RolePermissionBackend",
 ]
+LOGIN_URL = "/dang-nhap/"
+LOGIN_REDIRECT_URL = "/tai-khoan/"
+
+# argon2id; see dichvucong/accounts/hashers.py. OWASP's first configuration by default (m=19 MiB, t=2, p=1).
+PASSWORD_HASHERS = [
+    "dichvucong.accounts.hashers.PortalArgon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "dichvucong.accounts.hashers.ClientSecretHasher",
+]
+ARGON2_TIME_COST = int(os.environ.get("ARGON2_TIME_COST", "2"))
+ARGON2_MEMORY_KIB = int(os.environ.get("ARGON2_MEMORY_KIB", "19456"))
+ARGON2_PARALLELISM = int(os.environ.get("ARGON2_PARALLELISM", "1"))
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
@@ -162,7 +185,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Identification numbers are never written to logs (dichvucong/core/logging.py).
+    "filters": {"redact": {"()": "dichvucong.core.logging.RedactIdentifiers"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
@@ -185,3 +210,104 @@ SEARCH_TYPO_MIN_SCORE = int(os.environ.get("SEARCH_TYPO_MIN_SCORE", "70"))
 # Procedure code prefixes the catalogue accepts. DOMAIN.md: 1, 2, 3 are confirmed; 5 and 6 (internal procedures)
 # are unconfirmed (?), so they are configurable.
 PROCEDURE_CODE_PREFIXES = env_list("PROCEDURE_CODE_PREFIXES", "1,2,3,5,6")
+
+# --- Accounts, identity provider, single sign-on ---------------------------------------------------------------
+# The national identity provider (VNeID) the portal is a client of. In development it is `sandbox-idp`
+# (sandboxes/idp), started by `make run`; a real provider is configuration only.
+IDP_ISSUER = os.environ.get("IDP_ISSUER", "http://127.0.0.1:8101")
+IDP_CLIENT_ID = os.environ.get("IDP_CLIENT_ID", "dichvucong-portal")
+IDP_CLIENT_SECRET = os.environ.get("IDP_CLIENT_SECRET", "sandbox-idp-secret")
+IDP_SCOPES = os.environ.get("IDP_SCOPES", "openid profile citizen_id phone email address")
+# acr values of the provider → assurance level. Unconfirmed (?) for the real VNeID: configurable.
+IDP_ACR_LEVELS = {
+    item.split("=")[0]: int(item.split("=")[1])
+    for item in env_list("IDP_ACR_LEVELS", "urn:vneid:loa:1=1,urn:vneid:loa:2=2")
+}
+IDP_TIMEOUT_SECONDS = float(os.environ.get("IDP_TIMEOUT_SECONDS", "10"))
+
+# SMS and e-mail go through provider interfaces (dichvucong/core/messaging.py, Django's EMAIL_BACKEND).
+SMS_BACKEND = os.environ.get(
+    "SMS_BACKEND",
+    "dichvucong.core.messaging.FileSmsBackend"
+    if not PRODUCTION
+    else "dichvucong.core.messaging.HttpSmsBackend",
+)
+SMS_FILE_PATH = Path(os.environ.get("SMS_FILE_PATH", VAR_DIR / "messages" / "sms.jsonl"))
+SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
+SMS_GATEWAY_TOKEN = os.environ.get("SMS_GATEWAY_TOKEN", "")
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.filebased.EmailBackend"
+    if not PRODUCTION
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_FILE_PATH = VAR_DIR / "messages" / "email"
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "no-reply@dichvucong.example")
+
+# One-time codes by SMS (local accounts, as the portal allowed in 2020).
+OTP_TTL_SECONDS = int(os.environ.get("OTP_TTL_SECONDS", "300"))
+OTP_RESEND_SECONDS = int(os.environ.get("OTP_RESEND_SECONDS", "60"))
+OTP_MAX_PER_HOUR = int(os.environ.get("OTP_MAX_PER_HOUR", "5"))
+OTP_MAX_ATTEMPTS = int(os.environ.get("OTP_MAX_ATTEMPTS", "5"))
+LOCAL_SIGN_IN_SMS_CODE = env_bool("LOCAL_SIGN_IN_SMS_CODE", True)
+
+# Identifiers (dichvucong/accounts/identifiers.py). DOMAIN.md marks the tax-code check digit unconfirmed (?).
+TAX_CODE_VERIFY_CHECK_DIGIT = env_bool("TAX_CODE_VERIFY_CHECK_DIGIT", True)
+CITIZEN_ID_EXTRA_PROVINCE_CODES = env_list("CITIZEN_ID_EXTRA_PROVINCE_CODES", "")
+
+# Sign-in throttling and lockout (django-axes): after AXES_FAILURE_LIMIT failures for one account from one
+# address, that pair is locked for AXES_COOLOFF_MINUTES.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_MINUTES", "15")) / 60
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "dichvucong.web.account_views.locked_out"
+AXES_VERBOSE = False
+
+# The portal as OpenID Connect provider (django-oauth-toolkit). OIDC_ISSUER must be set in production (the
+# public https address + /oidc); in development it is built from the request.
+OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "")
+OIDC_ISSUER_FALLBACK = f"http://127.0.0.1:{PORT}/oidc"
+OIDC_RSA_KEY_BITS = int(os.environ.get("OIDC_RSA_KEY_BITS", "2048"))
+OIDC_PKCE_REQUIRED_FOR_ALL = env_bool("OIDC_PKCE_REQUIRED_FOR_ALL", False)
+OIDC_LOGOUT_TOKEN_SECONDS = 120
+OIDC_BACKCHANNEL_TIMEOUT_SECONDS = float(os.environ.get("OIDC_BACKCHANNEL_TIMEOUT_SECONDS", "3"))
+OIDC_BACKCHANNEL_MAX_ATTEMPTS = int(os.environ.get("OIDC_BACKCHANNEL_MAX_ATTEMPTS", "8"))
+OIDC_ID_TOKEN_SECONDS = int(os.environ.get("OIDC_ID_TOKEN_SECONDS", "600"))
+# Retired signing keys stay in the JWKS this long (longer than any token they signed lives).
+OIDC_RETIRED_KEY_PUBLISH_SECONDS = int(os.environ.get("OIDC_RETIRED_KEY_PUBLISH_SECONDS", str(7 * 24 * 3600)))
+OAUTH2_PROVIDER_APPLICATION_MODEL = "accounts.RelyingParty"
+OAUTH2_PROVIDER = {
+    "OIDC_ENABLED": True,
+    # The signing keys live in the database (accounts.SigningKey, rotated without a restart); the toolkit only
+    # checks that this is set before offering RS256, and every place that would read it is overridden.
+    "OIDC_RSA_PRIVATE_KEY": "see accounts.SigningKey",
+    "OIDC_ISS_ENDPOINT": OIDC_ISSUER,
+    "OAUTH2_VALIDATOR_CLASS": "dichvucong.accounts.oidc.PortalOIDCValidator",
+    "SCOPES": {
+        "openid": _("Đăng nhập bằng tài khoản Cổng Dịch vụ công"),
+        "profile": _("Họ tên, ngày sinh, giới tính"),
+        "email": _("Địa chỉ thư điện tử"),
+        "phone": _("Số điện thoại"),
+        "citizen_id": _("Số định danh cá nhân và mức định danh"),
+        "address": _("Địa chỉ theo đơn vị hành chính hiện hành"),
+        "business": _("Doanh nghiệp mà bạn đại diện"),
+    },
+    "DEFAULT_SCOPES": ["openid"],
+    "PKCE_REQUIRED": pkce_required,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": int(os.environ.get("OIDC_CODE_SECONDS", "60")),
+    "ACCESS_TOKEN_EXPIRE_SECONDS": int(os.environ.get("OIDC_ACCESS_TOKEN_SECONDS", "600")),
+    "ID_TOKEN_EXPIRE_SECONDS": OIDC_ID_TOKEN_SECONDS,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": int(os.environ.get("OIDC_REFRESH_TOKEN_SECONDS", str(8 * 3600))),
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "REQUEST_APPROVAL_PROMPT": "force",
+    "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+    "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
+    "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
+    "OIDC_RP_INITIATED_LOGOUT_ACCEPT_EXPIRED_TOKENS": True,
+    "CLIENT_SECRET_HASHER": "hmac_sha256_secret",
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"] if PRODUCTION else ["http", "https"],
+    "ALLOWED_SCHEMES": ["https"] if PRODUCTION else ["http", "https"],
+}

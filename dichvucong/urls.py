@@ -8,6 +8,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
+    path("oidc/", include("dichvucong.accounts.oidc_views")),
     path("quan-tri/", admin.site.urls),
     path("", include("dichvucong.web.urls")),
 ]

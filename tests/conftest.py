@@ -26,7 +26,10 @@ def _empty_cache() -> None:
     """Rendered fragments are keyed by row ids, which tests reuse."""
     from django.core.cache import cache
 
+    from dichvucong.accounts import keys
+
     cache.clear()
+    keys.forget_cached_key()  # tables are emptied between tests; a process would never lose its keys
 
 
 @pytest.fixture(autouse=True)
@@ -125,3 +128,99 @@ def make_faq(**overrides: Any) -> Any:
 @pytest.fixture
 def passport(db: None) -> Any:
     return make_procedure()
+
+
+# --- accounts --------------------------------------------------------------------------------------------------
+
+PASSWORD = "Mat-khau-2026!"
+
+
+def make_citizen(**overrides: Any) -> Any:
+    from dichvucong.accounts.models import AccountKind, User
+
+    values: dict[str, Any] = {
+        "username": overrides.get("phone") or "0912345678",
+        "kind": AccountKind.CITIZEN,
+        "full_name": "Nguyễn Văn An",
+        "phone": "0912345678",
+        "phone_verified": True,
+        "email": "an.nguyen@example.vn",
+    }
+    values.update(overrides)
+    user = User(**values)
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+def make_officer(
+    agency_code: str, *, username: str | None = None, roles: tuple[str, ...] = (), **overrides: Any
+) -> Any:
+    from dichvucong.accounts.models import AccountKind, OfficerRole, User
+    from dichvucong.organisations.models import Agency
+
+    user = User(
+        username=username or f"canbo-{agency_code.lower()}",
+        kind=AccountKind.OFFICER,
+        full_name=f"Cán bộ {agency_code}",
+        agency=Agency.objects.get(code=agency_code),
+        is_staff=True,
+        **overrides,
+    )
+    user.set_password(PASSWORD)
+    user.save()
+    for role in roles:
+        OfficerRole.objects.create(user=user, role=role)
+    return user
+
+
+def make_operator(username: str = "quantri") -> Any:
+    from dichvucong.accounts.models import AccountKind, User
+
+    user = User(username=username, kind=AccountKind.OPERATOR, full_name="Quản trị viên", is_staff=True)
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+def portal_session_cookie(user: Any, method: str = "test") -> str:
+    """A signed-in browser session for `user`, made the way the sign-in pages make it (portal session and
+    all), without going through a sign-in page; returns the session key for the `sessionid` cookie."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.test import RequestFactory
+
+    from dichvucong.accounts import services
+
+    request = RequestFactory().get("/")
+    request.session = import_module(settings.SESSION_ENGINE).SessionStore()
+    request.user = user
+    services.sign_in(request=request, user=user, method=method)
+    request.session.save()
+    assert request.session.session_key
+    return request.session.session_key
+
+
+def verified_staff_client(client: Any, user: Any) -> Any:
+    """A Django test client signed in as staff who passed the second factor (django-otp)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    key = portal_session_cookie(user, method="staff")
+    device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    session = client.session.__class__(session_key=key)
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+    client.cookies["sessionid"] = key
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _sms_in_memory(settings: Any) -> Iterator[list[Any]]:
+    """Text messages stay in memory (`dichvucong.core.messaging.outbox`), never in var/."""
+    from dichvucong.core import messaging
+
+    settings.SMS_BACKEND = "dichvucong.core.messaging.MemorySmsBackend"
+    messaging.outbox.clear()
+    yield messaging.outbox
+    messaging.outbox.clear()

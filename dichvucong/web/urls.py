@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import views
+from . import account_views, views
 
 app_name = "web"
 
@@ -16,4 +16,19 @@ urlpatterns = [
     path("hoi-dap/<str:code>/", views.faq, name="faq"),
     path("co-quan/", views.agencies, name="agencies"),
     path("co-quan/<str:code>/", views.agency, name="agency"),
+    path("dang-nhap/", account_views.sign_in, name="sign_in"),
+    path("dang-nhap/ma-xac-thuc/", account_views.sign_in_code, name="sign_in_code"),
+    path("dang-nhap/vneid/", account_views.vneid_start, name="vneid_start"),
+    path("tai-khoan/vneid/callback/", account_views.vneid_callback, name="vneid_callback"),
+    path("dang-nhap/can-bo/", account_views.staff_sign_in, name="staff_sign_in"),
+    path("dang-nhap/can-bo/xac-thuc/", account_views.staff_second_factor, name="staff_second_factor"),
+    path("dang-xuat/", account_views.sign_out, name="sign_out"),
+    path("dang-ky/", account_views.register, name="register"),
+    path("dang-ky/hoan-tat/", account_views.register_complete, name="register_complete"),
+    path("tai-khoan/", account_views.account, name="account"),
+    path("tai-khoan/xa-phuong/", account_views.communes, name="communes"),
+    path("tai-khoan/phien/<int:session_id>/thu-hoi/", account_views.revoke_session, name="revoke_session"),
+    path(
+        "tai-khoan/ket-noi/<str:client_id>/thu-hoi/", account_views.withdraw_consent, name="withdraw_consent"
+    ),
 ]

@@ -65,13 +65,17 @@ def language(request: HttpRequest, language: str) -> HttpResponse:
     return response
 
 
-# A procedure page is the same for everyone: it is cached whole per version asked for and language. A new
-# version shows within PROCEDURE_PAGE_SECONDS (the body fragment is keyed by version and never stale).
+# A procedure page is the same for every anonymous visitor: it is cached whole per version asked for and
+# language. A new version shows within PROCEDURE_PAGE_SECONDS (the body fragment is keyed by version and never
+# stale). A signed-in person's page carries their name in the header, so it is rendered for them (the body
+# fragment still comes from the cache).
 PROCEDURE_PAGE_SECONDS = 60
 
 
 @require_GET
 def procedure(request: HttpRequest, code: str) -> HttpResponse:
+    if request.user.is_authenticated:
+        return render(request, "web/procedure.html", {"page": _procedure_page(request, code)})
     version = pages.version_number(request.GET.get("phien-ban"))
     key = f"page:procedure:{code}:{version or ''}:{get_language()}"
     html = cache.get(key)
