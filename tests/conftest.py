@@ -159,14 +159,14 @@ def make_officer(
     from dichvucong.accounts.models import AccountKind, OfficerRole, User
     from dichvucong.organisations.models import Agency
 
-    user = User(
-        username=username or f"canbo-{agency_code.lower()}",
-        kind=AccountKind.OFFICER,
-        full_name=f"Cán bộ {agency_code}",
-        agency=Agency.objects.get(code=agency_code),
-        is_staff=True,
-        **overrides,
-    )
+    values: dict[str, Any] = {
+        "username": username or f"canbo-{agency_code.lower()}",
+        "kind": AccountKind.OFFICER,
+        "full_name": f"Cán bộ {agency_code}",
+        "agency": Agency.objects.get(code=agency_code),
+        "is_staff": True,
+    }
+    user = User(**(values | overrides))
     user.set_password(PASSWORD)
     user.save()
     for role in roles:
@@ -224,3 +224,9 @@ def _sms_in_memory(settings: Any) -> Iterator[list[Any]]:
     messaging.outbox.clear()
     yield messaging.outbox
     messaging.outbox.clear()
+
+
+@pytest.fixture
+def admin_client(client: Any, admin_user: Any) -> Any:
+    """pytest-django's admin client, with the second factor the back office requires."""
+    return verified_staff_client(client, admin_user)

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Permission
 
 from .roles import permissions_for_roles
 
-PORTAL_APPS = ("organisations", "catalogue", "accounts", "oauth2_provider")
+PORTAL_APPS = ("core", "organisations", "catalogue", "accounts")
 
 
 class RolePermissionBackend(ModelBackend):

@@ -8,8 +8,10 @@ from collections.abc import Callable
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 
 from .models import PortalSession
+from .selectors import agency_scope
 
 TOUCH_EVERY = dt.timedelta(minutes=5)
 
@@ -29,4 +31,16 @@ class PortalSessionMiddleware:
                 logout(request)
             elif timezone.now() - row["last_seen_at"] > TOUCH_EVERY:
                 PortalSession.objects.filter(pk=row["id"]).update(last_seen_at=timezone.now())
+        return self.get_response(request)
+
+
+class AgencyScopeMiddleware:
+    """Puts the signed-in person's agency scope on the request (`request.agency_scope`), computed on first use;
+    the back office and the officer API filter by it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.agency_scope = SimpleLazyObject(lambda: agency_scope(request.user))  # type: ignore[attr-defined]
         return self.get_response(request)

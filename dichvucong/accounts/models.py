@@ -1,5 +1,5 @@
 """Accounts (tài khoản): people, the businesses they represent, officers' roles, sessions, the relying parties
-that sign people in through the portal, and the append-only audit log.
+that sign people in through the portal. (The audit log is `core.AuditEvent`.)
 
 Workflows (registration, sign-in, single sign-out, role changes) live in `services.py`; these models hold
 fields, constraints and small properties.
@@ -290,38 +290,3 @@ class BackchannelLogout(models.Model):
 
     def __str__(self) -> str:
         return f"{self.relying_party} {self.status}"
-
-
-class AuditEvent(models.Model):
-    """Append-only: who did what, when, from where. Never updated or deleted (the model refuses it, and
-    database triggers refuse it too)."""
-
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False)
-    actor_label = models.CharField(max_length=200, blank=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    action = models.CharField(max_length=64, db_index=True)
-    object_type = models.CharField(max_length=100, blank=True)
-    object_id = models.CharField(max_length=100, blank=True)
-    object_label = models.CharField(max_length=300, blank=True)
-    agency = models.ForeignKey(
-        Agency, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
-    )
-    detail = models.JSONField(default=dict, blank=True)
-
-    class Meta:
-        ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["actor", "-at"]), models.Index(fields=["agency", "-at"])]
-        verbose_name = _("nhật ký kiểm toán")
-        verbose_name_plural = _("nhật ký kiểm toán")
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise RuntimeError("audit events are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise RuntimeError("audit events are append-only")

@@ -16,7 +16,7 @@ from oauth2_provider.exceptions import OAuthToolkitError
 from oauth2_provider.views.oidc import ConnectDiscoveryInfoView, JwksInfoView, RPInitiatedLogoutView
 
 from . import keys, services, sso
-from .models import Consent, RelyingParty, User
+from .models import Consent, RelyingParty
 from .oidc import ACR_PREFIX
 
 

@@ -24,7 +24,15 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "organisations.add_calendarexception",
             "organisations.change_calendarexception",
             "organisations.delete_calendarexception",
-            "accounts.view_auditevent",
+            "core.view_auditevent",
+            "accounts.view_user",
+            "accounts.add_user",
+            "accounts.change_user",
+            "accounts.view_officerrole",
+            "accounts.add_officerrole",
+            "accounts.change_officerrole",
+            "accounts.delete_officerrole",
+            "accounts.view_relyingparty",
         }
     ),
     Role.CATALOGUE_EDITOR: frozenset(

@@ -7,10 +7,11 @@ from typing import Any
 from django.db.models import QuerySet
 
 from dichvucong.core.errors import NotFound
+from dichvucong.core.models import AuditEvent
 from dichvucong.core.scope import AgencyScope
 from dichvucong.organisations.models import Agency
 
-from .models import AccountKind, AuditEvent, Consent, PortalSession, RelyingParty, User
+from .models import AccountKind, Consent, PortalSession, RelyingParty, User
 
 
 def agency_scope(user: Any) -> AgencyScope:
@@ -79,7 +80,7 @@ def audit_events(
     scope: AgencyScope, *, action: str | None = None, actor: str | None = None
 ) -> QuerySet[AuditEvent]:
     """Audit events of the agencies in scope, newest first (operators see every event)."""
-    events = scope.filter(AuditEvent.objects.all())
+    events = scope.filter(AuditEvent.objects.all(), field="agency_id")
     if action:
         events = events.filter(action=action)
     if actor:

@@ -22,11 +22,12 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from oauth2_provider.generators import generate_client_id, generate_client_secret
 
+from dichvucong.core import audit
 from dichvucong.core.errors import DomainError, FieldError, NotFound, ValidationFailed
 from dichvucong.core.messaging import send_sms
 from dichvucong.organisations.models import AdministrativeUnit, Agency
 
-from . import audit, keys, sso
+from . import keys, sso
 from .identifiers import normalize_phone, validate_citizen_id
 from .models import (
     AccountKind,

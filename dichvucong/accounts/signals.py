@@ -8,7 +8,7 @@ from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_login_failed
 from django.dispatch import receiver
 
-from . import audit
+from dichvucong.core import audit
 
 
 @receiver(user_login_failed)

@@ -2,12 +2,13 @@
 
 from ninja import NinjaAPI
 
-from . import catalogue, organisations, problems
+from . import catalogue, officer, organisations, problems
 
 api = NinjaAPI(
     title="dichvucong API",
     version="1",
-    description="API công khai của Cổng Dịch vụ công: thủ tục hành chính, hỏi đáp, cơ quan, đơn vị hành chính. "
+    description="API của Cổng Dịch vụ công: công khai (thủ tục hành chính, hỏi đáp, cơ quan, đơn vị hành chính) "
+    "và dành cho cán bộ (/v1/officer/…, phiên đăng nhập cán bộ có xác thực hai lớp). "
     "Lỗi trả về theo RFC 9457 (application/problem+json).",
     docs_url="/docs",
     urls_namespace="api",
@@ -15,3 +16,4 @@ api = NinjaAPI(
 problems.install(api)
 api.add_router("/v1", catalogue.router)
 api.add_router("/v1", organisations.router)
+api.add_router("/v1", officer.router)

@@ -18,6 +18,8 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from dichvucong.core import audit
+from dichvucong.core.admin_mixins import AgencyScopedAdmin, OperatorOnlyAdmin, request_scope
 from dichvucong.core.errors import DomainError, ValidationFailed
 
 from . import selectors, services
@@ -71,7 +73,8 @@ def _titled(title: StrOrPromise) -> Any:
 
 
 @admin.register(Procedure)
-class ProcedureAdmin(admin.ModelAdmin):
+class ProcedureAdmin(AgencyScopedAdmin):
+    agency_field = "managing_agency"
     form = ProcedureAdminForm
     list_display = (
         "code_column",
@@ -185,6 +188,7 @@ class ProcedureAdmin(admin.ModelAdmin):
             except DomainError as error:
                 self.message_user(request, error.message, messages.ERROR)
                 continue
+            audit.record("catalogue.revision_started", request=request, target=draft)
             url = reverse("admin:catalogue_procedure_change", args=[draft.pk])
             self.message_user(
                 request,
@@ -211,6 +215,7 @@ class ProcedureAdmin(admin.ModelAdmin):
                     request, f"{procedure.code} v{procedure.version}: {error.message}", messages.ERROR
                 )
                 continue
+            audit.record("catalogue.published", request=request, target=procedure)
             self.message_user(
                 request,
                 gettext("Đã công bố thủ tục %(code)s phiên bản %(version)s.")
@@ -223,7 +228,7 @@ class ProcedureAdmin(admin.ModelAdmin):
 
 
 @admin.register(Faq)
-class FaqAdmin(admin.ModelAdmin):
+class FaqAdmin(AgencyScopedAdmin):
     form = FaqAdminForm
     list_display = ("code_column", "question_column", "field", "agency", "linked_codes", "updated_at_column")
     list_filter = (("field", _titled(_("Lĩnh vực"))), ("agency", _titled(_("Cơ quan trả lời"))))
@@ -260,6 +265,10 @@ class FaqAdmin(admin.ModelAdmin):
         return ", ".join(sorted(link.procedure_code for link in obj.procedure_links.all()))
 
     def save_model(self, request: HttpRequest, obj: Faq, form: Any, change: bool) -> None:
+        scope = request_scope(request)
+        existing = Faq.objects.filter(code=form.record.code).first()
+        if not scope.allows(obj.agency_id) or (existing is not None and not scope.allows(existing.agency_id)):
+            raise PermissionDenied  # saving by code must not overwrite another agency's question
         services.save_faq(record=form.record)
         saved = Faq.objects.get(code=form.record.code)
         obj.pk = saved.pk
@@ -270,7 +279,7 @@ class FaqAdmin(admin.ModelAdmin):
 
 
 @admin.register(Field)
-class FieldAdmin(admin.ModelAdmin):
+class FieldAdmin(OperatorOnlyAdmin):
     """Fields are created by import from the names in procedure records; their Vietnamese name and slug are in
     the search index, so only the English name is edited here."""
 
@@ -298,7 +307,7 @@ class FieldAdmin(admin.ModelAdmin):
 
 
 @admin.register(LifeEvent)
-class LifeEventAdmin(admin.ModelAdmin):
+class LifeEventAdmin(OperatorOnlyAdmin):
     form = LifeEventAdminForm
     list_display = ("name_column", "slug_column", "audience_column", "position_column", "procedure_total")
     list_filter = (("audience", _titled(_("Đối tượng"))),)
@@ -335,7 +344,7 @@ class LifeEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(ImportRun)
-class ImportRunAdmin(admin.ModelAdmin):
+class ImportRunAdmin(OperatorOnlyAdmin):
     """The log of imports (read-only), and the import and export page of the catalogue."""
 
     form = ImportRunAdminForm
@@ -432,7 +441,7 @@ class ImportRunAdmin(admin.ModelAdmin):
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
         """Upload a catalogue file: every error by row and column, or the counts of what was imported."""
-        if not request.user.has_perm("catalogue.add_procedure"):
+        if not request.user.has_perm("catalogue.add_procedure") or not self._operator(request):
             raise PermissionDenied
         form = ImportFileForm(request.POST or None, request.FILES or None)
         report: services.ImportReport | None = None
@@ -447,6 +456,11 @@ class ImportRunAdmin(admin.ModelAdmin):
                 failure = error
             except DomainError as error:
                 self.message_user(request, error.message, messages.ERROR)
+            audit.record(
+                "catalogue.imported" if report else "catalogue.import_rejected",
+                request=request,
+                detail={"file": upload.name},
+            )
         context = {
             **self.admin_site.each_context(request),
             "title": gettext("Nhập và xuất dữ liệu thủ tục hành chính"),
@@ -467,7 +481,7 @@ class ImportRunAdmin(admin.ModelAdmin):
         if kind not in EXPORT_KINDS or file_format not in EXPORT_FORMATS:
             raise Http404
         model = "procedure" if kind == "procedures" else "faq"
-        if not request.user.has_perm(f"catalogue.view_{model}"):
+        if not request.user.has_perm(f"catalogue.view_{model}") or not self._operator(request):
             raise PermissionDenied
         content = selectors.export_catalogue(kind=kind, file_format=file_format)
         body = content.encode("utf-8")

@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 
 from dichvucong.core.errors import NotFound
+from dichvucong.core.scope import AgencyScope
 
 from .models import Faq, FaqProcedure, Field, LifeEvent, Procedure, ProcedureStatus
 from .records import FAQ_LIST_FIELDS, PROCEDURE_JSON_FIELDS, PROCEDURE_LIST_FIELDS, FaqRecord, ProcedureRecord
@@ -180,3 +181,32 @@ def export_catalogue(*, kind: str, file_format: str, agency: str | None = None) 
                 out[column] = value
         writer.writerow(out)
     return buffer.getvalue()
+
+
+# --- reads for officers, limited to their agency scope ---------------------------------------------------------
+
+
+def procedures_in_scope(scope: AgencyScope, *, status: str | None = None) -> QuerySet[Procedure]:
+    """Every version (drafts included) of the procedures managed by the agencies in scope."""
+    procedures = scope.filter(Procedure.objects.select_related("managing_agency"), "managing_agency")
+    if status:
+        procedures = procedures.filter(status=status)
+    return procedures.order_by("code", "-version")
+
+
+def procedure_versions_in_scope(scope: AgencyScope, code: str) -> list[Procedure]:
+    versions = list(procedures_in_scope(scope).filter(code=code))
+    if not versions:
+        raise NotFound(f"Không tìm thấy thủ tục có mã {code}.")
+    return versions
+
+
+def faqs_in_scope(scope: AgencyScope) -> QuerySet[Faq]:
+    return scope.filter(Faq.objects.select_related("agency", "field"), "agency").order_by("code")
+
+
+def faq_in_scope(scope: AgencyScope, code: str) -> Faq:
+    try:
+        return faqs_in_scope(scope).get(code=code)
+    except Faq.DoesNotExist as exc:
+        raise NotFound(f"Không tìm thấy câu hỏi có mã {code}.") from exc

@@ -21,6 +21,14 @@ class NotFound(DomainError):
     code = "not-found"
 
 
+class Forbidden(DomainError):
+    """Signed in, but this person's role does not allow the action (data outside their scope is NotFound, so
+    that its existence is not revealed)."""
+
+    status = 403
+    code = "forbidden"
+
+
 @dataclass(frozen=True)
 class FieldError:
     """One problem in one place of an input: row (1-based, None for the whole file), column, message."""

@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 
 from dichvucong.core.calendar import WorkingCalendar
 from dichvucong.core.errors import NotFound
+from dichvucong.core.scope import AgencyScope
 from dichvucong.core.text import fold
 
 from .models import AdministrativeUnit, Agency, AgencyLevel, CalendarException, UnitLevel
@@ -85,3 +86,22 @@ def working_calendar(
         extra_days_off=off,
         extra_working_days=worked,
     )
+
+
+# --- reads for officers, limited to their agency scope ---------------------------------------------------------
+
+
+def agencies_in_scope(scope: AgencyScope) -> QuerySet[Agency]:
+    return scope.filter(Agency.objects.select_related("province", "parent"), "id").order_by("level", "code")
+
+
+def agency_in_scope(scope: AgencyScope, code: str) -> Agency:
+    """An agency the officer may see; one outside their scope is "not found", like one that does not exist."""
+    try:
+        return agencies_in_scope(scope).get(code=code)
+    except Agency.DoesNotExist as exc:
+        raise NotFound(f"Không tìm thấy cơ quan có mã {code}.") from exc
+
+
+def calendar_exceptions(agency: Agency) -> QuerySet[CalendarException]:
+    return CalendarException.objects.filter(agency=agency).order_by("date")

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 from vietnam_provinces import Province, Ward
 
+from dichvucong.core import audit
+from dichvucong.core.errors import DomainError, NotFound
 from dichvucong.core.text import fold
 
-from .models import AdministrativeUnit, Agency, AgencyKind, AgencyLevel, UnitLevel
+from .models import AdministrativeUnit, Agency, AgencyKind, AgencyLevel, CalendarException, UnitLevel
 from .register import CENTRAL_AGENCIES, PROVINCIAL_BRANCHES
 
 
@@ -194,3 +197,68 @@ def _sync_agencies() -> int:
         )
     _upsert(Agency, commune_rows)
     return len(central) + len(provincial) + len(commune_rows)
+
+
+# --- changes by an agency's officers (audited) -----------------------------------------------------------------
+
+
+def update_agency_contacts(
+    *, agency: Agency, actor: Any, request: Any = None, changes: dict[str, Any]
+) -> Agency:
+    """Contacts and office hours of an agency (the times its deadlines are computed with)."""
+    allowed = {
+        "address", "phone", "email", "website", "morning_start", "morning_end", "afternoon_start",
+        "afternoon_end", "receipt_cutoff", "works_saturday_morning",
+    }  # fmt: skip
+    unknown = set(changes) - allowed
+    if unknown:
+        raise DomainError(f"Không sửa được các trường: {', '.join(sorted(unknown))}.")
+    before = {name: str(getattr(agency, name)) for name in changes}
+    for name, value in changes.items():
+        setattr(agency, name, value)
+    if agency.morning_start >= agency.morning_end or agency.afternoon_start >= agency.afternoon_end:
+        raise DomainError("Giờ làm việc không hợp lệ: giờ bắt đầu phải trước giờ kết thúc.")
+    with transaction.atomic():
+        agency.save(update_fields=sorted(changes))
+        audit.record(
+            "agency.updated",
+            actor=actor,
+            request=request,
+            target=agency,
+            detail={"before": before, "after": {n: str(getattr(agency, n)) for n in changes}},
+        )
+    return agency
+
+
+def set_calendar_exception(
+    *, agency: Agency, actor: Any, request: Any = None, date: dt.date, is_working_day: bool, reason: str
+) -> CalendarException:
+    """A day off (or a working day on a weekend) of one agency, e.g. a provincial holiday."""
+    if not reason.strip():
+        raise DomainError("Vui lòng nêu lý do.")
+    with transaction.atomic():
+        exception, _created = CalendarException.objects.update_or_create(
+            agency=agency, date=date, defaults={"is_working_day": is_working_day, "reason": reason.strip()}
+        )
+        audit.record(
+            "agency.calendar_set",
+            actor=actor,
+            request=request,
+            target=agency,
+            detail={"date": date.isoformat(), "is_working_day": is_working_day, "reason": reason.strip()},
+        )
+    return exception
+
+
+def remove_calendar_exception(*, agency: Agency, actor: Any, request: Any = None, date: dt.date) -> None:
+    with transaction.atomic():
+        deleted, _by_model = CalendarException.objects.filter(agency=agency, date=date).delete()
+        if not deleted:
+            raise NotFound("Không có ngày ngoại lệ này.")
+        audit.record(
+            "agency.calendar_removed",
+            actor=actor,
+            request=request,
+            target=agency,
+            detail={"date": date.isoformat()},
+        )

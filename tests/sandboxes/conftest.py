@@ -1,17 +1,14 @@
 """Start the VNeID sandbox (``python -m sandboxes.idp``) as a real subprocess on a free port, the way the
-portal's own tests and ``make run`` do, and stop it afterwards; plus the client side of the flow (a browser
-filling in the sign-in form, a relying party redeeming the code and checking the ID token)."""
+portal's own tests and ``make run`` do (with ``processes.start_sandbox``), and stop it afterwards; plus the
+client side of the flow (a browser filling in the sign-in form, a relying party redeeming the code and checking
+the ID token)."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import os
 import secrets
-import select
 import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -25,9 +22,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 from joserfc.jwt import JWTClaimsRegistry
 
-ROOT = Path(__file__).resolve().parents[2]
-START_TIMEOUT = 20.0
-READY_PREFIX = "sandbox-idp (VNeID sandbox) listening on "
+from tests.sandboxes.processes import start_sandbox, stop_sandbox
 
 
 @dataclass
@@ -49,45 +44,17 @@ class IdpServer:
 
 def start_idp(key_file: Path, log_file: Path, **env: str) -> IdpServer:
     """Start a sandbox on a free port (``--port 0``) and wait for its "listening on" line."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("SANDBOX_IDP_")}
-    environment.update(SANDBOX_IDP_KEY_FILE=str(key_file), **env)
-    log = log_file.open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sandboxes.idp", "--host", "127.0.0.1", "--port", "0"],
-        cwd=ROOT,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=log,
-        text=True,
+    process, issuer = start_sandbox(
+        "sandboxes.idp", {"SANDBOX_IDP_KEY_FILE": str(key_file), **env}, log_file=log_file
     )
-    log.close()
-    assert process.stdout is not None
-    deadline = time.monotonic() + START_TIMEOUT
-    line = ""
-    while time.monotonic() < deadline and process.poll() is None:
-        ready, _, _ = select.select([process.stdout], [], [], 0.1)
-        if ready:
-            line = process.stdout.readline()
-            break
-    if not line.startswith(READY_PREFIX):
-        stop_idp(process)
-        pytest.fail(f"sandbox-idp did not start (got {line!r}):\n{log_file.read_text()}")
-    server = IdpServer(line[len(READY_PREFIX) :].strip(), process, key_file, log_file)
+    server = IdpServer(issuer, process, key_file, log_file)
     assert requests.get(server.url("/healthz"), timeout=5).status_code == 200
     return server
 
 
 def stop_idp(process: subprocess.Popen[str]) -> None:
     """Terminate the sandbox (SIGTERM), killing it if it does not stop in time."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    if process.stdout:
-        process.stdout.close()
+    stop_sandbox(process)
 
 
 @pytest.fixture(scope="session")

@@ -8,29 +8,29 @@ from django.db import migrations
 
 POSTGRES = [
     """
-    CREATE OR REPLACE FUNCTION accounts_auditevent_append_only() RETURNS trigger AS $$
+    CREATE OR REPLACE FUNCTION core_auditevent_append_only() RETURNS trigger AS $$
     BEGIN
         RAISE EXCEPTION 'audit events are append-only';
     END;
     $$ LANGUAGE plpgsql;
     """,
     """
-    CREATE TRIGGER accounts_auditevent_no_update BEFORE UPDATE OR DELETE ON accounts_auditevent
-    FOR EACH ROW EXECUTE FUNCTION accounts_auditevent_append_only();
+    CREATE TRIGGER core_auditevent_no_update BEFORE UPDATE OR DELETE ON core_auditevent
+    FOR EACH ROW EXECUTE FUNCTION core_auditevent_append_only();
     """,
 ]
 POSTGRES_REVERSE = [
-    "DROP TRIGGER IF EXISTS accounts_auditevent_no_update ON accounts_auditevent;",
-    "DROP FUNCTION IF EXISTS accounts_auditevent_append_only();",
+    "DROP TRIGGER IF EXISTS core_auditevent_no_update ON core_auditevent;",
+    "DROP FUNCTION IF EXISTS core_auditevent_append_only();",
 ]
 SQLITE = [
     """
-    CREATE TRIGGER accounts_auditevent_no_update BEFORE UPDATE ON accounts_auditevent
+    CREATE TRIGGER core_auditevent_no_update BEFORE UPDATE ON core_auditevent
     BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
     """,
 ]
 SQLITE_REVERSE = [
-    "DROP TRIGGER IF EXISTS accounts_auditevent_no_update;",
+    "DROP TRIGGER IF EXISTS core_auditevent_no_update;",
 ]
 
 
@@ -43,7 +43,7 @@ def _run(statements_by_vendor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("accounts", "0001_initial")]
+    dependencies = [("core", "0001_initial")]
 
     operations = [
         migrations.RunPython(

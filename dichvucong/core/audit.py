@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from .models import AuditEvent, User
+from dichvucong.core.models import AuditEvent
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -21,7 +21,7 @@ def client_ip(request: HttpRequest | None) -> str | None:
 def record(
     action: str,
     *,
-    actor: User | None = None,
+    actor: Any = None,
     request: HttpRequest | None = None,
     target: Any = None,
     agency_id: int | None = None,
@@ -36,13 +36,15 @@ def record(
         object_type = f"{target._meta.app_label}.{target._meta.model_name}"
         object_id = str(target.pk)
         object_label = str(target)[:300]
-        if agency_id is None:
+        if agency_id is None and object_type == "organisations.agency":
+            agency_id = target.pk
+        elif agency_id is None:
             agency_id = getattr(target, "agency_id", None) or getattr(target, "managing_agency_id", None)
     if agency_id is None and actor is not None:
-        agency_id = actor.agency_id
+        agency_id = getattr(actor, "agency_id", None)
     return AuditEvent.objects.create(
         action=action,
-        actor=actor,
+        actor_id=actor.pk if actor is not None else None,
         actor_label=(actor.username if actor else "")[:200],
         ip_address=client_ip(request),
         object_type=object_type,

@@ -1,0 +1,291 @@
+"""An officer of one province cannot read or change another province's data through any page or API.
+
+Not a sample: the tests walk every URL of every model registered in the back office and every operation of
+the officer API (read from the OpenAPI document), with the ids of the other province's rows, and check the
+officer's own province's rows through the same URLs as a control."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.contrib import admin
+from django.test import Client
+from django.urls import reverse
+
+from dichvucong.accounts.roles import Role
+from tests.conftest import make_faq, make_officer, make_procedure, verified_staff_client
+
+pytestmark = pytest.mark.django_db
+
+ALL_ROLES = tuple(Role.values)
+
+
+@dataclass
+class Province:
+    """One province's rows of every kind the back office and the officer API show."""
+
+    marker: str
+    committee: Any
+    commune: Any
+    objects: dict[str, Any]
+
+
+def _province(code: str, marker: str, procedure_code: str, faq_code: str) -> Province:
+    from dichvucong.accounts import services
+    from dichvucong.core import audit
+    from dichvucong.organisations.models import Agency, CalendarException
+
+    committee = Agency.objects.get(code=f"UBND-{code}")
+    commune = Agency.objects.filter(parent=committee).order_by("code").first()
+    assert commune is not None
+    Agency.objects.filter(pk=committee.pk).update(address=f"Trụ sở {marker}")
+    committee.refresh_from_db()
+    exception = CalendarException.objects.create(
+        agency=commune, date=dt.date(2026, 12, 1), is_working_day=False, reason=f"Nghỉ riêng {marker}"
+    )
+    procedure = make_procedure(
+        code=procedure_code, name=f"Thủ tục cấp tỉnh {marker}", managing_agency=committee.code
+    )
+    faq = make_faq(code=faq_code, question=f"Câu hỏi của tỉnh {marker}?", agency=committee.code)
+    officer = make_officer(
+        committee.code, username=f"canbo-{code}", roles=ALL_ROLES, full_name=f"Cán bộ {marker}"
+    )
+    party, _secret = services.register_relying_party(
+        actor=officer,
+        request=None,
+        name=f"Cổng DVC {marker}",
+        agency=committee,
+        redirect_uris=[f"https://{code}.example.vn/cb"],
+        post_logout_redirect_uris=[],
+    )
+    event = audit.record("agency.updated", actor=officer, target=committee, detail={"note": marker})
+    return Province(
+        marker=marker,
+        committee=committee,
+        commune=commune,
+        objects={
+            "organisations.agency": committee,
+            "organisations.calendarexception": exception,
+            "catalogue.procedure": procedure,
+            "catalogue.faq": faq,
+            "accounts.user": officer,
+            "accounts.relyingparty": party,
+            "core.auditevent": event,
+        },
+    )
+
+
+@pytest.fixture
+def provinces(db: None) -> tuple[Province, Province]:
+    hanoi = _province("01", "HANOI-MARKER", "2.900001", "HN-0001")
+    hcm = _province("79", "HCM-MARKER", "2.900002", "HCM-0001")
+    return hanoi, hcm
+
+
+@pytest.fixture
+def hanoi_client(client: Client, provinces: tuple[Province, Province]) -> Client:
+    return verified_staff_client(client, provinces[0].objects["accounts.user"])
+
+
+def _admin_urls(model_admin: Any, obj: Any) -> list[tuple[str, str]]:
+    """Every URL pattern of a ModelAdmin, filled with `obj`'s id where it takes one."""
+    urls = []
+    for pattern in model_admin.get_urls():
+        name = pattern.name
+        if not name:
+            continue
+        route = str(pattern.pattern)
+        args: list[Any] = []
+        if "object_id" in route:
+            if obj is None:
+                continue
+            args = [obj.pk]
+        elif "<" in route:
+            continue  # custom URLs with their own parameters are covered by their own tests
+        urls.append((name, reverse(f"admin:{name}", args=args)))
+    return urls
+
+
+def test_every_back_office_url_hides_the_other_province(
+    hanoi_client: Client, provinces: tuple[Province, Province]
+) -> None:
+    _hanoi, hcm = provinces
+    checked = 0
+    for model, model_admin in admin.site._registry.items():
+        label = model._meta.label_lower
+        theirs = hcm.objects.get(label)
+        for name, url in _admin_urls(model_admin, theirs):
+            response = hanoi_client.get(url)
+            checked += 1
+            assert hcm.marker.encode() not in response.content, f"{url} shows the other province's data"
+            if (theirs is not None and "object_id" in str(name)) or name.endswith(
+                ("_change", "_delete", "_history")
+            ):
+                assert response.status_code in (302, 403, 404), f"{url} answered {response.status_code}"
+    assert checked > 40  # every registered model's list, add, change, delete and history pages
+
+
+def test_every_back_office_url_shows_the_officers_own_province(
+    hanoi_client: Client, provinces: tuple[Province, Province]
+) -> None:
+    """The control: the same pages open for the officer's own rows, so the test above is not vacuous."""
+    hanoi, _hcm = provinces
+    for label, mine in hanoi.objects.items():
+        model_admin = next(a for m, a in admin.site._registry.items() if m._meta.label_lower == label)
+        opts = model_admin.model._meta
+        change = hanoi_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[mine.pk]))
+        assert change.status_code == 200, label
+        listing = hanoi_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+        assert listing.status_code == 200, label
+
+
+def test_posting_to_the_other_provinces_rows_changes_nothing(
+    hanoi_client: Client, provinces: tuple[Province, Province]
+) -> None:
+    from dichvucong.core.models import AuditEvent
+
+    _hanoi, hcm = provinces
+    for label, theirs in hcm.objects.items():
+        app, model_name = label.split(".")
+        model = type(theirs)
+        before = model.objects.filter(pk=theirs.pk).values().first()
+        change = hanoi_client.post(
+            reverse(f"admin:{app}_{model_name}_change", args=[theirs.pk]), {"reason": "x", "name": "x"}
+        )
+        delete = hanoi_client.post(
+            reverse(f"admin:{app}_{model_name}_delete", args=[theirs.pk]), {"post": "yes"}
+        )
+        assert change.status_code in (302, 403, 404) and delete.status_code in (302, 403, 404), label
+        assert model.objects.filter(pk=theirs.pk).values().first() == before, f"{label} was changed"
+    assert not AuditEvent.objects.filter(action__startswith="admin.").exists()
+
+
+def test_the_agency_choices_offer_only_the_officers_agencies(
+    hanoi_client: Client, provinces: tuple[Province, Province]
+) -> None:
+    _hanoi, hcm = provinces
+    add = hanoi_client.get(reverse("admin:organisations_calendarexception_add"))
+    assert add.status_code == 200
+    assert hcm.committee.name.encode() not in add.content
+    autocomplete = hanoi_client.get(
+        reverse("admin:autocomplete"),
+        {
+            "app_label": "catalogue",
+            "model_name": "procedure",
+            "field_name": "managing_agency",
+            "term": "Hồ Chí Minh",
+        },
+    )
+    assert autocomplete.status_code in (200, 403)
+    assert b"UBND-79" not in autocomplete.content and "Hồ Chí Minh".encode() not in autocomplete.content
+
+
+def _officer_operations() -> list[tuple[str, str]]:
+    from dichvucong.api.urls import api
+
+    schema = api.get_openapi_schema()
+    return [
+        (method.upper(), path)
+        for path, operations in schema["paths"].items()
+        if path.startswith("/api/v1/officer")
+        for method in operations
+    ]
+
+
+def _fill(path: str, province: Province) -> str:
+    values = {
+        "code": province.committee.code,
+        "day": "2026-12-01",
+    }
+    if "/procedures/" in path:
+        values["code"] = province.objects["catalogue.procedure"].code
+    if "/faqs/" in path:
+        values["code"] = province.objects["catalogue.faq"].code
+    if "/calendar/" in path:
+        values["code"] = province.commune.code
+    return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
+
+
+BODIES = {
+    "PATCH": {"phone": "0243 000 000"},
+    "PUT": {"date": "2026-12-01", "is_working_day": False, "reason": "Thử"},
+}
+
+
+def _call(client: Client, method: str, url: str) -> Any:
+    if method == "GET":
+        return client.get(url)
+    if method == "DELETE":
+        return client.delete(url)
+    return client.generic(method, url, data=json.dumps(BODIES[method]), content_type="application/json")
+
+
+def test_every_officer_api_operation_hides_the_other_province(
+    hanoi_client: Client, provinces: tuple[Province, Province]
+) -> None:
+    from dichvucong.organisations.models import Agency, CalendarException
+
+    _hanoi, hcm = provinces
+    operations = _officer_operations()
+    assert len(operations) >= 10
+    phone_before = Agency.objects.get(pk=hcm.committee.pk).phone
+    for method, path in operations:
+        url = _fill(path, hcm)
+        response = _call(hanoi_client, method, url)
+        assert hcm.marker.encode() not in response.content, f"{method} {url} shows the other province's data"
+        if "{" in path:
+            assert response.status_code == 404, f"{method} {url} answered {response.status_code}"
+        else:
+            assert response.status_code == 200, f"{method} {url} answered {response.status_code}"
+    assert Agency.objects.get(pk=hcm.committee.pk).phone == phone_before
+    assert CalendarException.objects.filter(agency=hcm.commune, date=dt.date(2026, 12, 1)).exists()
+
+
+def test_every_officer_api_operation_works_for_the_officers_own_province(
+    hanoi_client: Client, provinces: tuple[Province, Province]
+) -> None:
+    from dichvucong.core.models import AuditEvent
+
+    hanoi, _hcm = provinces
+    for method, path in _officer_operations():
+        url = _fill(path, hanoi)
+        response = _call(hanoi_client, method, url)
+        assert response.status_code in (200, 204), (
+            f"{method} {url} answered {response.status_code}: {response.content[:300]!r}"
+        )
+        if method == "GET" and "{" not in path and "audit" not in path and "me" not in path:
+            assert hanoi.marker.encode() in response.content or path.endswith("/agencies"), (
+                f"{url} misses own data"
+            )
+    assert AuditEvent.objects.filter(action="agency.updated", agency_id=hanoi.committee.pk).count() >= 2
+    assert (
+        AuditEvent.objects.filter(action__in=["agency.calendar_set", "agency.calendar_removed"]).count() == 2
+    )
+
+
+def test_the_officer_api_refuses_a_session_without_second_factor(
+    client: Client, provinces: tuple[Province, Province]
+) -> None:
+    from tests.conftest import portal_session_cookie
+
+    hanoi, _hcm = provinces
+    client.cookies["sessionid"] = portal_session_cookie(hanoi.objects["accounts.user"], method="staff")
+    assert client.get("/api/v1/officer/me").status_code == 401
+    assert client.get(reverse("admin:index")).status_code == 302
+
+
+def test_a_citizen_gets_nothing_from_the_officer_api(client: Client) -> None:
+    from tests.conftest import make_citizen, portal_session_cookie
+
+    client.cookies["sessionid"] = portal_session_cookie(make_citizen())
+    for method, path in _officer_operations():
+        if method == "GET":
+            assert (
+                client.get(path.replace("{code}", "UBND-01").replace("{day}", "2026-12-01")).status_code
+                == 401
+            )
