@@ -84,12 +84,18 @@ def check_one_time_code(*, phone: str, purpose: str, code: str) -> None:
             .order_by("-created_at")
             .first()
         )
-        if otp is None or otp.attempts >= settings.OTP_MAX_ATTEMPTS:
-            raise DomainError(_("Mã xác thực đã hết hạn hoặc đã dùng. Vui lòng yêu cầu mã mới."))
-        if not hmac.compare_digest(otp.code_hash, _code_digest(phone, purpose, code.strip())):
-            OneTimeCode.objects.filter(pk=otp.pk).update(attempts=otp.attempts + 1)
-            raise DomainError(_("Mã xác thực không đúng."))
-        OneTimeCode.objects.filter(pk=otp.pk).update(used_at=timezone.now())
+        usable = otp is not None and otp.attempts < settings.OTP_MAX_ATTEMPTS
+        matches = usable and hmac.compare_digest(otp.code_hash, _code_digest(phone, purpose, code.strip()))  # type: ignore[union-attr]
+        if otp is not None and usable:
+            # The try is counted (or the code spent) in this transaction, which commits before any error.
+            if matches:
+                OneTimeCode.objects.filter(pk=otp.pk).update(used_at=timezone.now())
+            else:
+                OneTimeCode.objects.filter(pk=otp.pk).update(attempts=otp.attempts + 1)
+    if not usable:
+        raise DomainError(_("Mã xác thực đã hết hạn hoặc đã dùng. Vui lòng yêu cầu mã mới."))
+    if not matches:
+        raise DomainError(_("Mã xác thực không đúng."))
 
 
 # --- local accounts (phone number, password, code by SMS) ------------------------------------------------------
@@ -315,6 +321,10 @@ def complete_staff_sign_in(*, request: HttpRequest, user: User, token: str) -> P
     """Second step: a TOTP code from the officer's authenticator app. The first successful code of a new
     authenticator confirms it."""
     device = totp_device(user, confirmed=True) or totp_device(user, confirmed=False)
+    if device is not None:
+        allowed, _why = device.verify_is_allowed()
+        if not allowed:
+            raise DomainError(_("Bạn vừa nhập sai mã. Vui lòng đợi vài giây rồi nhập mã mới trong ứng dụng."))
     if device is None or not device.verify_token(token.strip().replace(" ", "")):
         audit.record("auth.second_factor_failed", actor=user, request=request)
         raise DomainError(_("Mã xác thực không đúng hoặc đã hết hạn."))

@@ -45,7 +45,7 @@ class RelyingParty:
             return pages.signed_in_page(session)
         notice = ""
         logout_state = request.cookies.get(LOGOUT_COOKIE, "")
-        if logout_state and secrets.compare_digest(logout_state, request.param("state")):
+        if logout_state and _same(logout_state, request.param("state")):
             notice = f"Bạn đã đăng xuất khỏi {pages.SITE_NAME} và {pages.PROVIDER_NAME}."
         response = pages.signed_out_page(notice)
         if SESSION_COOKIE in request.cookies:  # ended by back-channel logout: forget the stale cookie
@@ -74,7 +74,7 @@ class RelyingParty:
         state = request.param("state")
         cookie_state = request.cookies.get(LOGIN_COOKIE, "")
         pending = self.store.finish_login(state) if state else None
-        if pending is None or not secrets.compare_digest(cookie_state, state):
+        if pending is None or not _same(cookie_state, state):
             return self._failed("Yêu cầu đăng nhập không hợp lệ hoặc đã hết hạn.", "state")
         if request.param("error"):
             message = (
@@ -122,7 +122,7 @@ class RelyingParty:
     def logout(self, request: Request) -> Response:
         """POST /logout: end the local session, then RP-initiated logout at the provider."""
         session = self.store.session(request.cookies.get(SESSION_COOKIE, ""))
-        if session is None or not secrets.compare_digest(session.csrf_token, request.param("csrf_token")):
+        if session is None or not _same(session.csrf_token, request.param("csrf_token")):
             return redirect("/", 303)
         self.store.end_session(session.id)
         state = secrets.token_urlsafe(16)
@@ -168,6 +168,11 @@ class RelyingParty:
     def healthz(self, request: Request) -> Response:
         """GET /healthz: 200 when the sandbox is up."""
         return Response(b"ok\n")
+
+
+def _same(expected: str, given: str) -> bool:
+    """Constant-time comparison that also takes what a browser may send (any characters)."""
+    return secrets.compare_digest(expected.encode("utf-8"), given.encode("utf-8"))
 
 
 def _logout_error(description: str, status: int = 400) -> Response:

@@ -207,6 +207,8 @@ def test_refused_consent_and_bad_state_show_an_error_page(portal: Portal, rp_url
     assert wrong.status_code == 400 and "không hợp lệ" in wrong.text
     stranger = requests.get(f"{rp_url}/callback", params={"code": "x", "state": state}, timeout=10)
     assert stranger.status_code == 400  # the right state from another browser (no login cookie)
+    odd = browser.get(f"{rp_url}/callback", params={"code": "x", "state": "trạng-thái"}, timeout=10)
+    assert odd.status_code == 400
     assert 'id="dang-nhap"' in rp_home(browser, rp_url)
 
 
