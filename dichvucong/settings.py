@@ -225,6 +225,8 @@ IDP_ACR_LEVELS = {
     for item in env_list("IDP_ACR_LEVELS", "urn:vneid:loa:1=1,urn:vneid:loa:2=2")
 }
 IDP_TIMEOUT_SECONDS = float(os.environ.get("IDP_TIMEOUT_SECONDS", "10"))
+# Where `make run` serves sandbox-rp ("Cổng DVC tỉnh mẫu"); `loaddemo` registers it as a relying party.
+SANDBOX_RP_URL = os.environ.get("SANDBOX_RP_URL", "http://127.0.0.1:8102")
 
 # SMS and e-mail go through provider interfaces (dichvucong/core/messaging.py, Django's EMAIL_BACKEND).
 SMS_BACKEND = os.environ.get(
