@@ -238,13 +238,29 @@ SMS_BACKEND = os.environ.get(
 SMS_FILE_PATH = Path(os.environ.get("SMS_FILE_PATH", VAR_DIR / "messages" / "sms.jsonl"))
 SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
 SMS_GATEWAY_TOKEN = os.environ.get("SMS_GATEWAY_TOKEN", "")
-EMAIL_BACKEND = os.environ.get(
+# E-mail (Django 6.1 MAILERS): a file per message under var/ in development, SMTP in production.
+EMAIL_BACKEND_NAME = os.environ.get(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.filebased.EmailBackend"
-    if not PRODUCTION
-    else "django.core.mail.backends.smtp.EmailBackend",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.filebased.EmailBackend",
 )
-EMAIL_FILE_PATH = VAR_DIR / "messages" / "email"
+MAILERS = {
+    "default": {
+        "BACKEND": EMAIL_BACKEND_NAME,
+        "OPTIONS": {"file_path": str(VAR_DIR / "messages" / "email")}
+        if EMAIL_BACKEND_NAME.endswith("filebased.EmailBackend")
+        else {
+            "host": os.environ.get("EMAIL_HOST", "localhost"),
+            "port": int(os.environ.get("EMAIL_PORT", "25")),
+            "username": os.environ.get("EMAIL_HOST_USER", ""),
+            "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+            "use_tls": env_bool("EMAIL_USE_TLS", False),
+        }
+        if EMAIL_BACKEND_NAME.endswith("smtp.EmailBackend")
+        else {},
+    }
+}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "no-reply@dichvucong.example")
 
 # One-time codes by SMS (local accounts, as the portal allowed in 2020).
