@@ -23,7 +23,7 @@ run: install var
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py loaddemo
-	PORT=$(PORT) $(VENV)/bin/honcho --procfile Procfile start
+	PORT=$(PORT) DVC_PORT=$(PORT) $(VENV)/bin/honcho --procfile Procfile start
 
 browsers:
 	@scripts/ensure-chromium.sh
