@@ -20,7 +20,7 @@ from oauth2_provider import models as dot_models
 from dichvucong.core.admin_mixins import AgencyScopedAdmin, OperatorOnlyAdmin, request_scope
 
 from . import services
-from .models import AccountKind, OfficerRole, RelyingParty, SigningKey, User
+from .models import AccountKind, Business, OfficerRole, RelyingParty, Representation, SigningKey, User
 from .roles import Role
 
 # The whole back office asks for a verified second factor; sign-in goes through the staff page.
@@ -188,3 +188,37 @@ class SigningKeyAdmin(OperatorOnlyAdmin):
         self.message_user(
             request, gettext("Đã tạo khóa ký mới %(kid)s.") % {"kid": key.kid}, messages.SUCCESS
         )
+
+
+class RepresentationInline(admin.TabularInline):
+    model = Representation
+    extra = 0
+    raw_id_fields = ("user",)
+    fields = ("user", "role", "created_at")
+    readonly_fields = ("created_at",)
+
+
+class BusinessForm(forms.ModelForm):
+    class Meta:
+        model = Business
+        fields = ("tax_code", "name", "address")
+
+    def clean_tax_code(self) -> str:
+        from dichvucong.core.errors import ValidationFailed
+
+        from .identifiers import validate_tax_code
+
+        try:
+            return validate_tax_code(self.cleaned_data["tax_code"])
+        except ValidationFailed as exc:
+            raise forms.ValidationError([e.message for e in exc.errors]) from exc
+
+
+@admin.register(Business)
+class BusinessAdmin(OperatorOnlyAdmin):
+    """Businesses and who represents them (operators; the business claim given to relying parties)."""
+
+    form = BusinessForm
+    list_display = ("tax_code", "name", "created_at")
+    search_fields = ("tax_code", "name")
+    inlines = (RepresentationInline,)

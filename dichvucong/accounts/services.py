@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
@@ -28,16 +29,19 @@ from dichvucong.core.messaging import send_sms
 from dichvucong.organisations.models import AdministrativeUnit, Agency
 
 from . import keys, sso
-from .identifiers import normalize_phone, validate_citizen_id
+from .identifiers import normalize_phone, validate_citizen_id, validate_tax_code
 from .models import (
     AccountKind,
     AssuranceLevel,
+    Business,
     Consent,
     IdentitySource,
     OfficerRole,
     OneTimeCode,
     PortalSession,
     RelyingParty,
+    Representation,
+    RepresentativeRole,
     SigningKey,
     User,
 )
@@ -481,6 +485,47 @@ def register_relying_party(
         party.save()
         audit.record("relying_party.registered", actor=actor, request=request, target=party)
     return party, secret
+
+
+def register_business(
+    *, actor: Any, request: HttpRequest | None, tax_code: str, name: str, address: str = ""
+) -> Business:
+    """A business by its tax code (check digit verified, see `identifiers.validate_tax_code`)."""
+    code = validate_tax_code(tax_code)
+    if not name.strip():
+        raise ValidationFailed(
+            errors=[FieldError(None, "name", _("Vui lòng nhập tên doanh nghiệp."))],
+            summary=_("Thông tin chưa hợp lệ."),
+        )
+    with transaction.atomic():
+        business, created = Business.objects.get_or_create(
+            tax_code=code, defaults={"name": name.strip(), "address": address.strip()}
+        )
+        if created:
+            audit.record("business.registered", actor=actor, request=request, target=business)
+    return business
+
+
+def add_representative(
+    *, actor: Any, request: HttpRequest | None, business: Business, user: User, role: str
+) -> Representation:
+    """Record that `user` acts for `business` (legal representative or authorised person)."""
+    if role not in RepresentativeRole.values:
+        raise DomainError(_("Vai trò đại diện không hợp lệ."))
+    if user.kind != AccountKind.CITIZEN:
+        raise DomainError(_("Chỉ tài khoản công dân mới đại diện cho doanh nghiệp."))
+    with transaction.atomic():
+        representation, _created = Representation.objects.update_or_create(
+            business=business, user=user, defaults={"role": role}
+        )
+        audit.record(
+            "business.representative_set",
+            actor=actor,
+            request=request,
+            target=business,
+            detail={"user": user.pk, "role": role},
+        )
+    return representation
 
 
 def rotate_signing_key(*, actor: User | None, request: HttpRequest | None) -> SigningKey:

@@ -212,3 +212,26 @@ def test_withdrawing_consent_revokes_the_relying_partys_tokens() -> None:
     services.withdraw_consent(request=Request(), user=user, relying_party=party)  # type: ignore[arg-type]
     assert not Consent.objects.exists() and not AccessToken.objects.exists()
     assert RefreshToken.objects.get().revoked is not None
+
+
+def test_a_business_is_registered_by_a_valid_tax_code_and_acts_through_its_representative() -> None:
+    from dichvucong.accounts.oidc import user_claims
+
+    with pytest.raises(ValidationFailed):
+        services.register_business(
+            actor=None, request=None, tax_code="0300588568", name="Sai mã"
+        )  # check digit
+    business = services.register_business(
+        actor=None, request=None, tax_code="0300588569", name="Công ty CP Sữa Việt Nam"
+    )
+    again = services.register_business(actor=None, request=None, tax_code="0300588569", name="x")
+    assert again.pk == business.pk
+    person = make_citizen()
+    services.add_representative(actor=None, request=None, business=business, user=person, role="legal")
+    assert user_claims(person)["business"] == [
+        {"tax_code": "0300588569", "name": "Công ty CP Sữa Việt Nam", "role": "legal"}
+    ]
+    with pytest.raises(DomainError):
+        services.add_representative(
+            actor=None, request=None, business=business, user=make_operator(), role="legal"
+        )
