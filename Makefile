@@ -35,7 +35,7 @@ test: install browsers
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy dichvucong
+	$(VENV)/bin/mypy dichvucong sandboxes
 
 format: install
 	$(VENV)/bin/ruff format .

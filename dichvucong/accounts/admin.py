@@ -184,7 +184,7 @@ class SigningKeyAdmin(OperatorOnlyAdmin):
 
     @admin.action(description=_("Tạo khóa ký mới (xoay vòng khóa)"), permissions=["view"])
     def rotate_action(self, request: HttpRequest, queryset: QuerySet[SigningKey]) -> None:
-        key = services.rotate_signing_key(actor=request.user, request=request)  # type: ignore[arg-type]
+        key = services.rotate_signing_key(actor=request.user, request=request)
         self.message_user(
             request, gettext("Đã tạo khóa ký mới %(kid)s.") % {"kid": key.kid}, messages.SUCCESS
         )

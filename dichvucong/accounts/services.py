@@ -454,7 +454,7 @@ def withdraw_consent(*, request: HttpRequest, user: User, relying_party: Relying
 
 def register_relying_party(
     *,
-    actor: User,
+    actor: User | None,
     request: HttpRequest | None,
     name: str,
     agency: Agency | None,
@@ -528,7 +528,7 @@ def add_representative(
     return representation
 
 
-def rotate_signing_key(*, actor: User | None, request: HttpRequest | None) -> SigningKey:
+def rotate_signing_key(*, actor: Any, request: HttpRequest | None) -> SigningKey:
     """Make a new signing key; the old one stays published until the tokens it signed have expired."""
     key = keys.rotate()
     audit.record(
