@@ -12,10 +12,13 @@ per second per core with the configured argon2 parameters, beside Keycloak's pub
    token family tied to a portal session, as the code exchange would have left them (so that a refresh also
    signs an ID token carrying `sid`).
 2. Times argon2 verifications in-process on one core (`check_password`), to show where a sign-in's time goes.
-3. Serves the portal with gunicorn, production settings, ONE sync worker pinned to CPU 0 (`taskset -c 0`);
-   the load generator (this process) is pinned to CPU 1 and runs BENCH_CONCURRENCY loopback connections.
-   PostgreSQL is not pinned: its CPU time per operation is measured and reported apart, as Keycloak sizes
-   its database apart. Scenarios, each a warm-up then BENCH_SECONDS:
+3. Serves the portal with gunicorn, production settings, BENCH_WORKERS (default one) sync workers pinned to
+   CPU 0 (`taskset -c 0`); the load generator (this process) is pinned to CPU 1 and runs BENCH_CONCURRENCY
+   loopback connections. PostgreSQL is not pinned: its CPU time per operation is measured and reported
+   apart, as Keycloak sizes its database apart. The workers' CPU time is read from /proc, so that each
+   scenario also gives operations per CPU-second of the workers (what a core fully used would give).
+   Each scenario: a warm-up, then BENCH_REPEATS runs of BENCH_SECONDS, each started when the machine is
+   idle; the rate reported is the median run:
    - /healthz, the framework's floor on this core (reference only);
    - client_credentials grants at POST /oidc/token/ (client_secret_basic);
    - refresh_token grants at POST /oidc/token/ (client_secret_basic), each with a fresh refresh token; a
@@ -23,7 +26,10 @@ per second per core with the configured argon2 parameters, beside Keycloak's pub
    - password sign-ins: GET /dang-nhap/ (CSRF cookie) then POST /dang-nhap/ with phone and password, the
      pair counted as one sign-in, and only if answered by the redirect to the account page. The server
      runs with LOCAL_SIGN_IN_SMS_CODE=false, so that the sign-in ends with that POST (with the SMS step the
-     code check is one more cheap request); django-axes stays on.
+     code check is one more request); django-axes stays on;
+   - OpenID Connect sign-ins with a password, the flow Keycloak's login scenario measures (login page,
+     credentials, code exchange): authorize, sign-in page, credentials, authorize again (consent remembered),
+     code exchange; a success ends with an ID token.
 
 Run: `.venv/bin/python bench/oidc.py`. Prints a Markdown table for docs/benchmarks.md and writes
 var/bench/oidc.json.
@@ -52,7 +58,7 @@ from datetime import timedelta
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -60,9 +66,12 @@ sys.path.insert(0, str(ROOT))
 DATABASE_URL = os.environ.get(
     "BENCH_OIDC_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dichvucong_bench_oidc"
 )
-DURATION = float(os.environ.get("BENCH_SECONDS", "20"))
+DURATION = float(os.environ.get("BENCH_SECONDS", "10"))  # per run
+REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
 WARM_UP = float(os.environ.get("BENCH_WARM_UP_SECONDS", "3"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "4"))
+# One sync worker on the core by default; with 2 the core also works while a worker waits on PostgreSQL.
+WORKERS = int(os.environ.get("BENCH_WORKERS", "1"))
 USERS = int(os.environ.get("BENCH_USERS", "2000"))
 REFRESH_TOKENS = int(os.environ.get("BENCH_REFRESH_TOKENS", "20000"))
 IDLE_WAIT = float(os.environ.get("BENCH_IDLE_WAIT_SECONDS", "600"))
@@ -71,6 +80,7 @@ CLIENT_CPU = 1
 HOST = "127.0.0.1"
 PASSWORD = "Mat-khau-do-kiem-2026"
 RESULT_PATH = ROOT / "var" / "bench" / "oidc.json"
+WEB_REDIRECT_URI = "https://bench.example.vn/oidc/callback"
 
 # The server and this process read the same settings: production, no debugging, the one-step local sign-in.
 # ARGON2_* come from the caller's environment, so that other parameters can be measured the same way.
@@ -111,7 +121,8 @@ class Scenario:
     operations: int = 0
     errors: int = 0
     seconds: float = 0.0
-    per_second: float = 0.0
+    per_second: float = 0.0  # median of the runs
+    rates: list[float] = field(default_factory=list)  # each run's rate
     p50_ms: float = 0.0
     p95_ms: float = 0.0
     worker_cpu_seconds: float = 0.0
@@ -133,6 +144,7 @@ class Scenario:
 
 
 def recreate_database() -> None:
+    """Every run starts from an empty database, so that runs compare."""
     import psycopg
 
     name = DATABASE_URL.rsplit("/", 1)[1]
@@ -143,6 +155,7 @@ def recreate_database() -> None:
 
 
 def prepare() -> Fixture:
+    """Migrate, register the relying parties, create the accounts and the refresh tokens (see the module)."""
     import django
 
     recreate_database()
@@ -161,6 +174,7 @@ def prepare() -> Fixture:
     from dichvucong.accounts.keys import ensure_signing_key
     from dichvucong.accounts.models import (
         AccountKind,
+        Consent,
         PortalSession,
         RelyingParty,
         RelyingPartySession,
@@ -182,7 +196,7 @@ def prepare() -> Fixture:
         request=None,
         name="Cổng DVC đo tải (authorization code)",
         agency=None,
-        redirect_uris=["https://bench.example.vn/oidc/callback"],
+        redirect_uris=[WEB_REDIRECT_URI],
         post_logout_redirect_uris=["https://bench.example.vn/"],
     )
     ensure_signing_key()
@@ -201,6 +215,10 @@ def prepare() -> Fixture:
                 password=encoded,
             )
             for i, phone in enumerate(phones)
+        )
+        # Each person already allowed the relying party: the OIDC sign-in does not stop at the consent page.
+        Consent.objects.bulk_create(
+            Consent(user=user, relying_party=web, scopes="openid profile") for user in users
         )
         sessions = PortalSession.objects.bulk_create(
             PortalSession(user=user, session_key=secrets.token_hex(16), method="local") for user in users
@@ -349,8 +367,8 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(port: int) -> tuple[subprocess.Popen[bytes], int]:
-    """gunicorn with one sync worker on CPU 0; returns the master process and the worker's pid."""
+def start_server(port: int) -> tuple[subprocess.Popen[bytes], list[int]]:
+    """gunicorn with WORKERS sync workers on CPU 0; returns the master process and the workers' pids."""
     server = subprocess.Popen(
         [
             "taskset",
@@ -361,7 +379,7 @@ def start_server(port: int) -> tuple[subprocess.Popen[bytes], int]:
             "--bind",
             f"{HOST}:{port}",
             "--workers",
-            "1",
+            str(WORKERS),
             "--worker-class",
             "sync",
             "--log-level",
@@ -375,8 +393,8 @@ def start_server(port: int) -> tuple[subprocess.Popen[bytes], int]:
         try:
             status, _headers, _body = request(port, "GET", "/healthz")
             workers = children_of(server.pid)
-            if status == 200 and len(workers) == 1:
-                return server, workers[0]
+            if status == 200 and len(workers) == WORKERS:
+                return server, workers
         except OSError:
             pass
         time.sleep(0.2)
@@ -454,34 +472,101 @@ def refresh_token(port: int, fixture: Fixture) -> Operation:
     return operation
 
 
+class Browser:
+    """A browser's share of a sign-in: keeps the cookies it is given and sends them back."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.cookies: dict[str, str] = {}
+
+    def send(
+        self, method: str, path: str, fields: dict[str, str] | None = None
+    ) -> tuple[int, http.client.HTTPMessage, bytes]:
+        headers = {}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if fields is not None:
+            body = urlencode({"csrfmiddlewaretoken": self.cookies.get("csrftoken", ""), **fields})
+            headers |= {"Origin": f"https://{HOST}", "Referer": f"https://{HOST}{path}"}
+        status, answer, content = request(self.port, method, path, body, headers)
+        jar: SimpleCookie = SimpleCookie()
+        for value in answer.get_all("Set-Cookie") or []:
+            jar.load(value)
+        self.cookies |= {name: morsel.value for name, morsel in jar.items()}
+        return status, answer, content
+
+
+def _next_phone(fixture: Fixture, counters: list[int], i: int) -> str:
+    """Each thread walks its own stride of the accounts, so that no two sign in as one person at once."""
+    phone = fixture.phones[(counters[i] * CONCURRENCY + i) % len(fixture.phones)]
+    counters[i] += 1
+    return phone
+
+
 def password_sign_in(port: int, fixture: Fixture) -> Operation:
     """GET the sign-in page (CSRF cookie), POST phone and password; success is the redirect to the account."""
     counters = [0] * CONCURRENCY
-    origin = f"https://{HOST}"
 
     def operation(i: int) -> str | None:
-        # Each thread walks its own stride of the accounts, so that no two sign in as one person at once.
-        phone = fixture.phones[(counters[i] * CONCURRENCY + i) % len(fixture.phones)]
-        counters[i] += 1
-        status, headers, _content = request(port, "GET", "/dang-nhap/")
-        if status != 200:
-            return f"GET {status}"
-        cookies = SimpleCookie()
-        for value in headers.get_all("Set-Cookie") or []:
-            cookies.load(value)
-        if "csrftoken" not in cookies:
-            return "no CSRF cookie"
-        csrf = cookies["csrftoken"].value
-        body = urlencode({"csrfmiddlewaretoken": csrf, "phone": phone, "password": PASSWORD})
-        status, headers, content = request(
-            port,
-            "POST",
-            "/dang-nhap/",
-            body,
-            {"Cookie": f"csrftoken={csrf}", "Origin": origin, "Referer": f"{origin}/dang-nhap/"},
-        )
+        browser = Browser(port)
+        status, _headers, _content = browser.send("GET", "/dang-nhap/")
+        if status != 200 or "csrftoken" not in browser.cookies:
+            return f"GET {status} {sorted(browser.cookies)}"
+        fields = {"phone": _next_phone(fixture, counters, i), "password": PASSWORD}
+        status, headers, content = browser.send("POST", "/dang-nhap/", fields)
         if status != 302 or headers.get("Location") != "/tai-khoan/":
             return f"POST {status} {headers.get('Location')} {content[:200]!r}"
+        return None
+
+    return operation
+
+
+def oidc_sign_in(port: int, fixture: Fixture) -> Operation:
+    """A person signs in to a relying party with a password, as in Keycloak's benchmark scenario
+    (login page, credentials, code exchange): authorize → sign-in page → credentials → authorize again (consent
+    remembered) → code → the relying party exchanges the code for tokens. Five requests; a success ends with
+    an ID token."""
+    counters = [0] * CONCURRENCY
+    auth = basic_auth(fixture.web_client_id, fixture.web_client_secret)
+
+    def operation(i: int) -> str | None:
+        browser = Browser(port)
+        query = urlencode(
+            {
+                "response_type": "code",
+                "client_id": fixture.web_client_id,
+                "redirect_uri": WEB_REDIRECT_URI,
+                "scope": "openid profile",
+                "state": secrets.token_urlsafe(12),
+                "nonce": secrets.token_urlsafe(12),
+            }
+        )
+        authorize = f"/oidc/authorize/?{query}"
+        status, headers, _content = browser.send("GET", authorize)
+        sign_in_page = headers.get("Location") or ""
+        if status != 302 or not sign_in_page.startswith("/dang-nhap/"):
+            return f"authorize {status} {sign_in_page}"
+        status, _headers, _content = browser.send("GET", sign_in_page)
+        if status != 200:
+            return f"sign-in page {status}"
+        fields = {"phone": _next_phone(fixture, counters, i), "password": PASSWORD}
+        status, headers, content = browser.send("POST", "/dang-nhap/", fields)
+        if status != 302 or headers.get("Location") != authorize:
+            return f"sign-in {status} {headers.get('Location')} {content[:200]!r}"
+        status, headers, _content = browser.send("GET", authorize)
+        callback = headers.get("Location") or ""
+        code = parse_qs(urlsplit(callback).query).get("code")
+        if status != 302 or not callback.startswith(WEB_REDIRECT_URI) or not code:
+            return f"authorize after sign-in {status} {callback[:200]}"
+        body = urlencode(
+            {"grant_type": "authorization_code", "code": code[0], "redirect_uri": WEB_REDIRECT_URI}
+        )
+        status, _headers, content = request(
+            port, "POST", "/oidc/token/", body, {"Authorization": auth, "Accept": "application/json"}
+        )
+        if status != 200 or "id_token" not in json.loads(content):
+            return f"code exchange {status} {content[:200]!r}"
         return None
 
     return operation
@@ -527,29 +612,42 @@ def drive(operation: Operation, seconds: float, scenario: Scenario) -> None:
 
 
 def measure(
-    name: str, unit: str, operation: Operation, worker_pid: int, keycloak: float | None = None
+    name: str, unit: str, operation: Operation, workers: list[int], keycloak: float | None = None
 ) -> Scenario:
-    drive(operation, WARM_UP, Scenario(name, unit))
+    """Warm up, then REPEATS runs of DURATION seconds, each started on an idle machine; the rate is the
+    median of the runs (a virtual machine's neighbours and steal time move single runs a lot)."""
     scenario = Scenario(name, unit, keycloak_per_vcpu=keycloak)
-    worker_before = cpu_seconds([worker_pid])
-    database_before = cpu_seconds(database_pids())
-    machine_before, steal_before = machine_cpu_seconds()
-    own_before = time.process_time()
-    started = time.monotonic()
-    drive(operation, DURATION, scenario)
-    scenario.seconds = time.monotonic() - started
-    own_cpu = time.process_time() - own_before
-    machine_after, steal_after = machine_cpu_seconds()
-    machine_cpu = machine_after - machine_before
-    scenario.steal = (steal_after - steal_before) / scenario.seconds
-    scenario.worker_cpu_seconds = cpu_seconds([worker_pid])[worker_pid] - worker_before[worker_pid]
-    database_after = cpu_seconds(database_pids())
-    database_cpu = sum(cpu - database_before.get(pid, 0.0) for pid, cpu in database_after.items())
+    wait_until_idle(IDLE_WAIT)
+    drive(operation, WARM_UP, Scenario(name, unit))
+    database_cpu = own_cpu = machine_cpu = steal = 0.0
+    for _ in range(REPEATS):
+        wait_until_idle(IDLE_WAIT)
+        operations_before = scenario.operations
+        worker_before = cpu_seconds(workers)
+        database_before = cpu_seconds(database_pids())
+        machine_before, steal_before = machine_cpu_seconds()
+        own_before = time.process_time()
+        started = time.monotonic()
+        drive(operation, DURATION, scenario)
+        seconds = time.monotonic() - started
+        own_cpu += time.process_time() - own_before
+        machine_after, steal_after = machine_cpu_seconds()
+        machine_cpu += machine_after - machine_before
+        steal += steal_after - steal_before
+        worker_after = cpu_seconds(workers)
+        scenario.worker_cpu_seconds += sum(worker_after[pid] - worker_before[pid] for pid in workers)
+        database_after = cpu_seconds(database_pids())
+        database_cpu += sum(cpu - database_before.get(pid, 0.0) for pid, cpu in database_after.items())
+        scenario.seconds += seconds
+        scenario.rates.append((scenario.operations - operations_before) / seconds)
+        if scenario.exhausted:
+            break
+    scenario.per_second = statistics.median(scenario.rates)
+    scenario.steal = steal / scenario.seconds
     scenario.load_generator_cpu = own_cpu / scenario.seconds
     scenario.other_cpu = max(
         0.0, (machine_cpu - own_cpu - scenario.worker_cpu_seconds - database_cpu) / scenario.seconds
     )
-    scenario.per_second = scenario.operations / scenario.seconds
     scenario.worker_busy = scenario.worker_cpu_seconds / scenario.seconds
     if scenario.operations:
         scenario.per_worker_cpu_second = scenario.operations / scenario.worker_cpu_seconds
@@ -596,14 +694,16 @@ def versions() -> dict[str, str]:
 
 def table(scenarios: list[Scenario]) -> str:
     rows = [
-        "| scenario | per second, 1 worker on 1 core | per worker CPU-second | p50 | p95 | errors "
-        "| worker busy | PostgreSQL CPU per op | rest of machine / steal | Keycloak per vCPU |",
+        f"| scenario | per second, {WORKERS} worker(s) on 1 core: median (runs) | per worker CPU-second "
+        "| p50 | p95 | errors "
+        "| workers' CPU / wall | PostgreSQL CPU per op | rest of machine / steal | Keycloak per vCPU |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for s in scenarios:
         keycloak = f"{s.keycloak_per_vcpu:.0f} {s.unit}/s" if s.keycloak_per_vcpu else "—"
         rows.append(
-            f"| {s.name} | {s.per_second:,.1f} {s.unit}/s | {s.per_worker_cpu_second:,.1f} | "
+            f"| {s.name} | {s.per_second:,.1f} {s.unit}/s ({', '.join(f'{r:,.1f}' for r in s.rates)}) "
+            f"| {s.per_worker_cpu_second:,.1f} | "
             f"{s.p50_ms:.1f} ms | {s.p95_ms:.1f} ms | {s.errors} | {s.worker_busy:.0%} | "
             f"{s.database_cpu_ms_per_operation:.2f} ms | {s.other_cpu:.2f} / {s.steal:.2f} cores | {keycloak} |"
         )
@@ -616,29 +716,36 @@ def main() -> None:
     idle = wait_until_idle(IDLE_WAIT)
     argon2_rate, argon2 = argon2_verifications_per_second()
     port = _free_port()
-    server, worker = start_server(port)
+    server, workers = start_server(port)
     try:
         scenarios = [
-            measure("/healthz (floor)", "req", healthz(port, fixture), worker),
+            measure("/healthz (floor)", "req", healthz(port, fixture), workers),
             measure(
                 "client_credentials grant",
                 "grants",
                 client_credentials(port, fixture),
-                worker,
+                workers,
                 KEYCLOAK_PER_VCPU["client_credentials"],
             ),
             measure(
                 "refresh_token grant (with ID token)",
                 "grants",
                 refresh_token(port, fixture),
-                worker,
+                workers,
                 KEYCLOAK_PER_VCPU["refresh_token"],
             ),
             measure(
-                "password sign-in (GET + POST)",
+                "portal password sign-in (2 requests)",
                 "sign-ins",
                 password_sign_in(port, fixture),
-                worker,
+                workers,
+                KEYCLOAK_PER_VCPU["password_sign_in"],
+            ),
+            measure(
+                "OIDC sign-in with password and code exchange (5 requests)",
+                "sign-ins",
+                oidc_sign_in(port, fixture),
+                workers,
                 KEYCLOAK_PER_VCPU["password_sign_in"],
             ),
         ]
@@ -652,13 +759,15 @@ def main() -> None:
         "command": ".venv/bin/python bench/oidc.py",
         "machine": info,
         "versions": versions(),
-        "server": f"gunicorn, 1 sync worker, taskset -c {SERVER_CPU}; DJANGO_ENV=production, DEBUG=false, "
+        "server": f"gunicorn, {WORKERS} sync worker(s), taskset -c {SERVER_CPU}; DJANGO_ENV=production, DEBUG=false, "
         "LOCAL_SIGN_IN_SMS_CODE=false, django-axes on",
         "load_generator": f"this process on CPU {CLIENT_CPU}, {CONCURRENCY} concurrent loopback connections, "
         "a new connection per request, no TLS",
         "warm_up_seconds": WARM_UP,
-        "seconds": DURATION,
+        "seconds_per_run": DURATION,
+        "runs": REPEATS,
         "concurrency": CONCURRENCY,
+        "workers": WORKERS,
         "users": USERS,
         "refresh_tokens": REFRESH_TOKENS,
         "other_cores_busy_before_start": round(idle, 2),
@@ -680,7 +789,10 @@ def main() -> None:
     print()
     print(f"- machine: {info['nproc']} × {info['cpu_model']}, {info['memory_gib']} GiB; {result['versions']}")
     print(f"- server: {result['server']}")
-    print(f"- load: {result['load_generator']}; {WARM_UP:.0f} s warm-up then {DURATION:.0f} s per scenario")
+    print(
+        f"- load: {result['load_generator']}; per scenario {WARM_UP:.0f} s warm-up then {REPEATS} runs of "
+        f"{DURATION:.0f} s, each started on an idle machine"
+    )
     print(
         f"- argon2id m={argon2['memory_kib']} KiB, t={argon2['time_cost']}, p={argon2['parallelism']}: "
         f"{argon2_rate:.1f} verifications/s in-process on one core ({1000 / argon2_rate:.1f} ms each)"

@@ -10,6 +10,7 @@ retired keys remain published.
 from __future__ import annotations
 
 import time
+from functools import lru_cache
 from datetime import timedelta
 from typing import Any
 
@@ -24,6 +25,7 @@ from .models import SigningKey
 
 _CACHE_SECONDS = 5.0
 _active: tuple[float, str, Any] | None = None  # (loaded at, kid, JWK)
+_published: tuple[float, list[SigningKey]] | None = None  # (loaded at, keys)
 
 
 def _new_private_pem() -> str:
@@ -33,7 +35,10 @@ def _new_private_pem() -> str:
     ).decode()
 
 
+@lru_cache(maxsize=16)
 def _jwk(pem: str) -> Any:
+    """Parsing a PEM validates the RSA key, which costs tens of milliseconds: a key never changes, so each
+    process parses it once."""
     return jwk.JWK.from_pem(pem.encode())
 
 

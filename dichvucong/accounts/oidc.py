@@ -78,8 +78,10 @@ def address_claim(user: User) -> dict[str, str] | None:
     }
 
 
-def user_claims(user: User) -> dict[str, Any]:
-    """Every claim the portal can release about `user`, before filtering by the granted scopes."""
+def user_claims(user: User, scopes: set[str] | None = None) -> dict[str, Any]:
+    """The claims the portal can release about `user` for `scopes` (all of them when None); the claims that
+    need a query (address, business) are only read when their scope was granted."""
+    wanted = scopes if scopes is not None else set(CLAIM_SCOPES.values())
     family, given = _split_name(user.full_name)
     claims: dict[str, Any] = {
         "acr": f"{ACR_PREFIX}{user.assurance_level}",
@@ -97,12 +99,14 @@ def user_claims(user: User) -> dict[str, Any]:
         "citizen_id": user.citizen_id,
         "citizen_id_verified": user.citizen_id_verified if user.citizen_id else None,
         "identity_assurance_level": user.assurance_level,
-        "address": address_claim(user),
+        "address": address_claim(user) if "address" in wanted else None,
         "business": [
             {"tax_code": r.business.tax_code, "name": r.business.name, "role": r.role}
             for r in user.representations.select_related("business")
         ]
-        or None,
+        or None
+        if "business" in wanted
+        else None,
     }
     return claims
 
@@ -111,7 +115,7 @@ class PortalOIDCValidator(OAuth2Validator):
     oidc_claim_scope = CLAIM_SCOPES
 
     def get_additional_claims(self, request: Any) -> dict[str, Any]:
-        claims = user_claims(request.user)
+        claims = user_claims(request.user, set(request.scopes or ()))
         sid = self._session_id(request)
         if sid:
             claims["sid"] = sid
