@@ -43,6 +43,7 @@ format: install
 
 bench: install
 	$(PY) bench/search.py
+	$(PY) bench/oidc.py
 
 clean:
 	rm -rf $(VENV) var staticfiles
