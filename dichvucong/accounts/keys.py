@@ -10,8 +10,8 @@ retired keys remain published.
 from __future__ import annotations
 
 import time
-from functools import lru_cache
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
