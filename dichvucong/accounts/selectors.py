@@ -42,10 +42,6 @@ def agency_tree_ids(root_id: int) -> set[int]:
     return found
 
 
-def agencies_in_scope(scope: AgencyScope) -> QuerySet[Agency]:
-    return scope.filter(Agency.objects.select_related("province", "parent"), field="id")
-
-
 def officer_roles(user: User) -> list[str]:
     return sorted(user.officer_roles.values_list("role", flat=True))
 

@@ -341,30 +341,6 @@ def complete_staff_sign_in(*, request: HttpRequest, user: User, token: str) -> P
     return session
 
 
-def create_officer(
-    *,
-    actor: User,
-    request: HttpRequest | None,
-    username: str,
-    full_name: str,
-    agency: Agency,
-    roles: list[str],
-) -> User:
-    """An officer account; they choose a password and enrol their authenticator at first sign-in."""
-    officer = User(
-        username=username, full_name=full_name, kind=AccountKind.OFFICER, agency=agency, is_staff=True
-    )
-    officer.set_unusable_password()
-    with transaction.atomic():
-        officer.save()
-        audit.record(
-            "account.officer_created", actor=actor, request=request, target=officer, agency_id=agency.pk
-        )
-        for role in roles:
-            grant_role(actor=actor, request=request, officer=officer, role=role)
-    return officer
-
-
 def grant_role(*, actor: User, request: HttpRequest | None, officer: User, role: str) -> None:
     if role not in Role.values:
         raise DomainError(_("Vai trò không hợp lệ."))

@@ -183,7 +183,13 @@ def deliver_pending_logouts(limit: int = 500) -> int:
 
 
 def current_portal_session(request: HttpRequest) -> PortalSession | None:
+    """The open portal session of this browser, read once per request (the authorization view asks twice)."""
+    cached: PortalSession | None = getattr(request, "_portal_session", None)
+    if cached is not None and cached.ended_at is None:
+        return cached
     sid = request.session.get("portal_sid")
     if not sid:
         return None
-    return PortalSession.objects.filter(sid=sid, ended_at__isnull=True).first()
+    session = PortalSession.objects.filter(sid=sid, ended_at__isnull=True).first()
+    request._portal_session = session  # type: ignore[attr-defined]
+    return session

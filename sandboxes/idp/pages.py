@@ -5,10 +5,10 @@ Content-Security-Policy that allows nothing but its own inline style (pinned by 
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from datetime import date
 from html import escape
+
+from sandboxes.layout import html_page
 
 from .citizens import Citizen, CitizenRegistry
 from .web import Response
@@ -52,41 +52,20 @@ button.secondary{background:#fff;color:#a50e0e}
 code{font-family:ui-monospace,Consolas,monospace;font-size:1rem;word-break:break-all}
 footer{max-width:34rem;margin:1rem auto 2rem;padding:0 1rem;color:#4a4f57;font-size:.875rem}
 """
-CSS_HASH = base64.b64encode(hashlib.sha256(CSS.encode("utf-8")).digest()).decode("ascii")
-CSP = f"default-src 'none'; style-src 'sha256-{CSS_HASH}'; base-uri 'none'; frame-ancestors 'none'"
 
 
 def html_response(title: str, body: str, status: int = 200) -> Response:
     """Wrap a page body in the common layout (sandbox banner and warning) and send it uncached."""
-    document = f"""<!doctype html>
-<html lang="vi">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>{escape(title)} – {escape(SANDBOX_LABEL)}</title>
-<style>{CSS}</style>
-</head>
-<body>
-<header>
-<div class="banner"><p class="brand">{escape(SANDBOX_LABEL)}</p></div>
-<div class="warn"><p>Đây là hệ thống giả lập dùng để thử nghiệm, <strong>không phải VNeID thật</strong>.
-Chỉ dùng các tài khoản thử nghiệm bên dưới, không nhập thông tin thật.</p></div>
-</header>
-<main id="noi-dung">
-{body}
-</main>
-<footer><p>Máy chủ định danh giả lập (OpenID Connect) của Cổng Dịch vụ công – chỉ dùng cho phát triển và
-kiểm thử.</p></footer>
-</body>
-</html>
-"""
-    headers = [
-        ("Content-Security-Policy", CSP),
-        ("X-Frame-Options", "DENY"),
-        ("Cache-Control", "no-store"),
-    ]
-    return Response(document.encode("utf-8"), status, "text/html; charset=utf-8", headers)
+    return html_page(
+        title=title,
+        label=SANDBOX_LABEL,
+        warning_html="""Đây là hệ thống giả lập dùng để thử nghiệm, <strong>không phải VNeID thật</strong>.
+Chỉ dùng các tài khoản thử nghiệm bên dưới, không nhập thông tin thật.""",
+        footer="Máy chủ định danh giả lập (OpenID Connect) của Cổng Dịch vụ công – chỉ dùng cho phát triển và kiểm thử.",
+        css=CSS,
+        body=body,
+        status=status,
+    )
 
 
 def _citizen_item(citizen: Citizen) -> str:

@@ -6,14 +6,13 @@ whole."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import re
 from datetime import date
 from html import escape
 from typing import Any
 
 from sandboxes.idp.web import Response
+from sandboxes.layout import html_page
 
 from .store import Session
 
@@ -46,8 +45,6 @@ code{font-family:ui-monospace,Consolas,monospace;overflow-wrap:anywhere}
 footer{max-width:40rem;margin:1rem auto 2rem;padding:0 1rem;color:#4a4f57;font-size:.875rem}
 @media (max-width:30rem){dl{grid-template-columns:1fr}dd{margin-bottom:.5rem}}
 """
-CSS_HASH = base64.b64encode(hashlib.sha256(CSS.encode("utf-8")).digest()).decode("ascii")
-CSP = f"default-src 'none'; style-src 'sha256-{CSS_HASH}'; base-uri 'none'; frame-ancestors 'none'"
 
 # Claims shown to the person, in this order, with their labels; the technical ones follow.
 CLAIM_LABELS = {
@@ -125,36 +122,17 @@ def html_response(
     title: str, body: str, status: int = 200, headers: list[tuple[str, str]] | None = None
 ) -> Response:
     """Wrap a page body in the common layout (sandbox banner and warning) and send it uncached."""
-    document = f"""<!doctype html>
-<html lang="vi">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>{escape(title)} – {escape(SANDBOX_LABEL)}</title>
-<style>{CSS}</style>
-</head>
-<body>
-<header>
-<div class="banner"><p class="brand">{escape(SANDBOX_LABEL)}</p></div>
-<div class="warn"><p>Đây là cổng giả lập của một tỉnh, dùng để thử đăng nhập một lần và đăng xuất một lần
-với {escape(PROVIDER_NAME)}. <strong>Không phải cổng thật.</strong></p></div>
-</header>
-<main id="noi-dung">
-{body}
-</main>
-<footer><p>Bên nhận xác thực (OpenID Connect) thử nghiệm của Cổng Dịch vụ công – chỉ dùng cho phát triển và
-kiểm thử.</p></footer>
-</body>
-</html>
-"""
-    all_headers = [
-        ("Content-Security-Policy", CSP),
-        ("X-Frame-Options", "DENY"),
-        ("Cache-Control", "no-store"),
-        *(headers or []),
-    ]
-    return Response(document.encode("utf-8"), status, "text/html; charset=utf-8", all_headers)
+    return html_page(
+        title=title,
+        label=SANDBOX_LABEL,
+        warning_html=f"""Đây là cổng giả lập của một tỉnh, dùng để thử đăng nhập một lần và đăng xuất một lần
+với {escape(PROVIDER_NAME)}. <strong>Không phải cổng thật.</strong>""",
+        footer="Bên nhận xác thực (OpenID Connect) thử nghiệm của Cổng Dịch vụ công – chỉ dùng cho phát triển và kiểm thử.",
+        css=CSS,
+        body=body,
+        status=status,
+        headers=headers,
+    )
 
 
 def signed_out_page(notice: str = "") -> Response:
