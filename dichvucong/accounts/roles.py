@@ -45,13 +45,17 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "organisations.view_agency",
         }
     ),
-    Role.HANDLER: frozenset({"organisations.view_agency", "catalogue.view_procedure"}),
+    Role.HANDLER: frozenset(
+        {"organisations.view_agency", "catalogue.view_procedure", "dossiers.view_dossier", "dossiers.add_apology"}
+    ),
     Role.HEAD: frozenset(
         {
             "organisations.view_agency",
             "catalogue.view_procedure",
             "catalogue.view_faq",
             "accounts.view_auditevent",
+            "dossiers.view_dossier",
+            "dossiers.add_apology",
         }
     ),
 }

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from django.contrib import admin
 from django.test import Client
 from django.urls import reverse
@@ -38,6 +39,7 @@ class Province:
 def _province(code: str, marker: str, procedure_code: str, faq_code: str) -> Province:
     from dichvucong.accounts import services
     from dichvucong.core import audit
+    from dichvucong.dossiers.models import Dossier
     from dichvucong.organisations.models import Agency, CalendarException
 
     committee = Agency.objects.get(code=f"UBND-{code}")
@@ -64,6 +66,14 @@ def _province(code: str, marker: str, procedure_code: str, faq_code: str) -> Pro
         post_logout_redirect_uris=[],
     )
     event = audit.record("agency.updated", actor=officer, target=committee, detail={"note": marker})
+    dossier = Dossier.objects.create(
+        code=f"{committee.code}-261102-0001",
+        agency=commune,
+        origin="agency",
+        applicant_name=f"Người nộp {marker}",
+        summary=f"Hồ sơ {marker}",
+        status_at=timezone.now(),
+    )
     return Province(
         marker=marker,
         committee=committee,
@@ -76,6 +86,7 @@ def _province(code: str, marker: str, procedure_code: str, faq_code: str) -> Pro
             "accounts.user": officer,
             "accounts.relyingparty": party,
             "core.auditevent": event,
+            "dossiers.dossier": dossier,
         },
     )
 

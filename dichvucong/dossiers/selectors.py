@@ -1,0 +1,156 @@
+"""Reads on dossiers: a person's dossiers and timeline, the public look-up, ratings, notices, and the agency
+systems connected to the portal."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Avg, Count, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dichvucong.accounts.models import User
+from dichvucong.core.errors import NotFound
+from dichvucong.dossiers.models import (
+    OPEN_STATUSES,
+    AgencyIntegration,
+    Dossier,
+    DossierDocument,
+    DossierEvent,
+    EForm,
+    Notification,
+    Rating,
+    StoredDocument,
+)
+from dichvucong.dossiers.sync import SyncSource
+from dichvucong.organisations.models import Agency
+
+
+def my_dossiers(user: User) -> QuerySet[Dossier]:
+    return Dossier.objects.filter(owner=user).select_related("agency").order_by("-created_at")
+
+
+def dossier_for_owner(user: User, code: str) -> Dossier:
+    try:
+        return Dossier.objects.select_related("agency").get(owner=user, code=code)
+    except Dossier.DoesNotExist as exc:
+        raise NotFound(_("Không tìm thấy hồ sơ %(code)s trong tài khoản của bạn.") % {"code": code}) from exc
+
+
+def timeline(dossier: Dossier) -> QuerySet[DossierEvent]:
+    return DossierEvent.objects.filter(dossier=dossier).order_by("occurred_at", "event_id")
+
+
+def documents(dossier: Dossier, kind: str | None = None) -> QuerySet[DossierDocument]:
+    queryset = DossierDocument.objects.filter(dossier=dossier).select_related("document")
+    return queryset.filter(kind=kind) if kind else queryset
+
+
+def is_overdue(dossier: Dossier) -> bool:
+    """Past the appointment and not finished (DOMAIN.md: overdue is derived)."""
+    return bool(dossier.status in OPEN_STATUSES and dossier.due_at and dossier.due_at < timezone.now())
+
+
+@dataclass(frozen=True)
+class PublicStatus:
+    """What the public look-up shows: no personal data."""
+
+    code: str
+    procedure_code: str
+    procedure_name: str
+    agency_name: str
+    status: int
+    status_label: str
+    received_at: Any
+    due_at: Any
+    finished_at: Any
+    returned_at: Any
+    overdue: bool
+    steps: list[tuple[Any, int, str, str]]  # (time, status, status label, unit)
+
+
+def public_lookup(*, code: str, id_number: str) -> PublicStatus:
+    """A dossier by its code, for someone who also knows the applicant's identification number. Anything that
+    does not match answers the same way, so that the look-up tells nothing about which codes exist."""
+    dossier = Dossier.objects.select_related("agency").filter(code=code.strip()).first()
+    given = id_number.strip().encode()
+    if dossier is None or not dossier.applicant_id_number or not hmac.compare_digest(
+        dossier.applicant_id_number.encode(), given
+    ):
+        raise NotFound(_("Không tìm thấy hồ sơ với mã hồ sơ và số giấy tờ đã nhập."))
+    steps = [
+        (event.occurred_at, event.status, event.get_status_display(), event.unit)
+        for event in timeline(dossier).only("occurred_at", "status", "unit")
+    ]
+    return PublicStatus(
+        code=dossier.code,
+        procedure_code=dossier.procedure_code,
+        procedure_name=dossier.procedure_name,
+        agency_name=dossier.agency.name,
+        status=dossier.status,
+        status_label=dossier.get_status_display(),
+        received_at=dossier.received_at or dossier.submitted_at,
+        due_at=dossier.due_at,
+        finished_at=dossier.finished_at,
+        returned_at=dossier.returned_at,
+        overdue=is_overdue(dossier),
+        steps=steps,
+    )
+
+
+def my_documents(user: User) -> QuerySet[StoredDocument]:
+    return StoredDocument.objects.filter(owner=user)
+
+
+def eform_for(procedure_code: str) -> EForm | None:
+    return EForm.objects.filter(procedure_code=procedure_code).first()
+
+
+def notifications(user: User) -> QuerySet[Notification]:
+    return Notification.objects.filter(user=user)
+
+
+def unread_notifications(user: User) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def rating_averages(*, by: str) -> list[dict[str, Any]]:
+    """Average rating per agency (`by="agency"`) or per procedure (`by="procedure"`): number of ratings, mean
+    total (of 18), mean of each question."""
+    column = {"agency": "agency__name", "procedure": "procedure_code"}[by]
+    return list(
+        Rating.objects.values(column)
+        .annotate(
+            ratings=Count("id"),
+            average_total=Avg("total"),
+            average_convenience=Avg("convenience"),
+            average_overall=Avg("overall"),
+        )
+        .order_by(column)
+    )
+
+
+def integration_for_agency(agency_id: int) -> AgencyIntegration | None:
+    """The active one-stop system serving an agency: its own, or the nearest ancestor's."""
+    seen: set[int] = set()
+    current: int | None = agency_id
+    while current is not None and current not in seen:
+        seen.add(current)
+        integration = AgencyIntegration.objects.filter(agency_id=current, is_active=True).first()
+        if integration is not None:
+            return integration
+        current = Agency.objects.filter(pk=current).values_list("parent_id", flat=True).first()
+    return None
+
+
+def sync_source(integration: AgencyIntegration, kind: str) -> SyncSource:
+    """What an integration may write: its agency and every agency under it."""
+    from dichvucong.accounts.selectors import agency_tree_ids
+
+    return SyncSource(
+        agency_id=integration.agency_id,
+        allowed_agency_ids=frozenset(agency_tree_ids(integration.agency_id)),
+        kind=kind,
+    )
