@@ -44,6 +44,7 @@ format: install
 bench: install
 	$(PY) bench/search.py
 	$(PY) bench/oidc.py
+	$(PY) bench/status_sync.py
 
 clean:
 	rm -rf $(VENV) var staticfiles

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "dichvucong.accounts",
     "dichvucong.organisations",
     "dichvucong.catalogue",
+    "dichvucong.dossiers",
     "dichvucong.api",
     "dichvucong.web",
 ]
@@ -311,6 +312,7 @@ OAUTH2_PROVIDER = {
         "citizen_id": _("Số định danh cá nhân và mức định danh"),
         "address": _("Địa chỉ theo đơn vị hành chính hiện hành"),
         "business": _("Doanh nghiệp mà bạn đại diện"),
+        "dossiers.sync": _("Đồng bộ trạng thái hồ sơ của cơ quan (API cho hệ thống một cửa)"),
     },
     "DEFAULT_SCOPES": ["openid"],
     "PKCE_REQUIRED": pkce_required,
@@ -330,3 +332,108 @@ OAUTH2_PROVIDER = {
     "ALLOWED_REDIRECT_URI_SCHEMES": ["https"] if PRODUCTION else ["http", "https"],
     "ALLOWED_SCHEMES": ["https"] if PRODUCTION else ["http", "https"],
 }
+
+# --- Dossiers ----------------------------------------------------------------------------------------------------
+# The portal's own public address, for links that leave it (QR codes on receipts, download links given to agency
+# systems, e-mails). Required in production.
+PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", f"http://127.0.0.1:{os.environ.get('DVC_PORT', PORT)}")
+# Whether the day of receipt is day 1 of a time limit (so "1 working day" is the same day) (?): see
+# dichvucong.dossiers.deadlines.due_at.
+DOSSIER_RECEIPT_DAY_COUNTS = env_bool("DOSSIER_RECEIPT_DAY_COUNTS", True)
+# Largest bulk of status events one request may carry, and the clock skew tolerated on event times.
+DOSSIER_SYNC_MAX_EVENTS = int(os.environ.get("DOSSIER_SYNC_MAX_EVENTS", "1000"))
+DOSSIER_EVENT_FUTURE_TOLERANCE_SECONDS = int(os.environ.get("DOSSIER_EVENT_FUTURE_TOLERANCE_SECONDS", "300"))
+# Attachments: size limit per file and per dossier, and the types accepted (checked on the content).
+DOSSIER_MAX_FILE_BYTES = int(os.environ.get("DOSSIER_MAX_FILE_BYTES", str(10 * 1024 * 1024)))
+DOSSIER_MAX_DOSSIER_BYTES = int(os.environ.get("DOSSIER_MAX_DOSSIER_BYTES", str(50 * 1024 * 1024)))
+DOSSIER_ACCEPTED_TYPES = env_list(
+    "DOSSIER_ACCEPTED_TYPES", "application/pdf,image/jpeg,image/png,image/tiff"
+)
+# Sessions of the national sync interface (DongBoHoSoMC …) last this long.
+LEGACY_SYNC_SESSION_SECONDS = int(os.environ.get("LEGACY_SYNC_SESSION_SECONDS", "3600"))
+# Where that interface is served (its real path on the national portal is not public (?): one-stop systems
+# configure it as their adapter URL).
+LEGACY_SYNC_PATH = os.environ.get("LEGACY_SYNC_PATH", "dvcqg/")
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+    # An S3-compatible object store (django-storages); credentials and endpoint come from the AWS_* variables
+    # that django-storages reads.
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage"}
+
+# --- Celery and outbox ------------------------------------------------------------------------------------------
+# Background work runs in Celery (dichvucong/celery.py). The broker is CELERY_BROKER_URL (amqp://… or redis://…
+# in production); by default kombu's filesystem transport under var/broker, so that `make run` needs no broker
+# server (one worker consumes it; a worker killed with kill -9 loses what it had fetched, which the outbox sweep
+# delivers again).
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
+CELERY_BROKER_DIR = VAR_DIR / "broker"
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    for _folder in ("queue", "processed", "control"):
+        (CELERY_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
+        "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
+        "processed_folder": str(CELERY_BROKER_DIR / "processed"),
+        "control_folder": str(CELERY_BROKER_DIR / "control"),
+        "store_processed": False,
+        "polling_interval": float(os.environ.get("CELERY_POLLING_SECONDS", "0.5")),
+    }
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A task is acknowledged once done, and given back to the broker if its worker process dies: tasks are small and
+# idempotent, so running one twice does no harm, and losing one is not allowed.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = None
+# Publishing happens after a commit, in the request: give up quickly when the broker is down (the sweep sends
+# what was not published).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+CELERY_TIMEZONE = TIME_ZONE  # crontab schedules, when there are some, read in Vietnamese time
+OUTBOX_SWEEP_SECONDS = float(os.environ.get("OUTBOX_SWEEP_SECONDS", "15"))
+CELERY_BEAT_SCHEDULE = {
+    "sweep-outbox": {
+        "task": "dichvucong.core.tasks.sweep_outbox",
+        "schedule": OUTBOX_SWEEP_SECONDS,
+        "options": {"expires": OUTBOX_SWEEP_SECONDS},  # a sweep left in the queue is replaced by the next one
+    },
+    "deliver-pending-logouts": {
+        "task": "dichvucong.accounts.tasks.deliver_pending_logouts",
+        "schedule": 30.0,
+        "options": {"expires": 30.0},
+    },
+    "detect-overdue-dossiers": {
+        "task": "dichvucong.dossiers.tasks.detect_overdue",
+        "schedule": float(os.environ.get("OVERDUE_SCAN_SECONDS", "300")),
+        "options": {"expires": 300.0},
+    },
+}
+
+# The outbox (dichvucong/core/outbox.py). "celery": each message is sent to a worker when its transaction
+# commits; "none": nothing is sent (tests call outbox.deliver or deliver_due themselves).
+OUTBOX_DISPATCH = os.environ.get("OUTBOX_DISPATCH", "celery")
+OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "12"))
+# Back-off after a failed attempt n: about BASE × 2^(n-1) seconds (half of it random), at most MAX.
+OUTBOX_BACKOFF_BASE_SECONDS = float(os.environ.get("OUTBOX_BACKOFF_BASE_SECONDS", "10"))
+OUTBOX_BACKOFF_MAX_SECONDS = float(os.environ.get("OUTBOX_BACKOFF_MAX_SECONDS", "3600"))
+# How long a worker holds a message it is delivering; longer than any delivery can take (see the timeouts
+# below), since another worker takes the message over when it ends.
+OUTBOX_LEASE_SECONDS = float(os.environ.get("OUTBOX_LEASE_SECONDS", "120"))
+OUTBOX_SWEEP_LIMIT = int(os.environ.get("OUTBOX_SWEEP_LIMIT", "200"))
+
+# Agency one-stop systems (hệ thống một cửa điện tử) receive dossiers through a connector chosen per agency
+# integration (dichvucong/dossiers/connectors.py): name → class.
+ONESTOP_CONNECTORS = {
+    "signed_http": "dichvucong.dossiers.connectors.SignedHttpConnector",
+}
+ONESTOP_CONNECT_TIMEOUT_SECONDS = float(os.environ.get("ONESTOP_CONNECT_TIMEOUT_SECONDS", "5"))
+ONESTOP_READ_TIMEOUT_SECONDS = float(os.environ.get("ONESTOP_READ_TIMEOUT_SECONDS", "30"))
+# Where `make run` serves sandbox-onestop (Hà Nội's one-stop system); `loaddemo` registers it for UBND-01.
+SANDBOX_ONESTOP_URL = os.environ.get("SANDBOX_ONESTOP_URL", "http://127.0.0.1:8103")
+# Download addresses of submitted documents given to one-stop systems (DuongDanTaiTep) are signed and expire.
+ONESTOP_DOCUMENT_URL_SECONDS = int(os.environ.get("ONESTOP_DOCUMENT_URL_SECONDS", str(7 * 24 * 3600)))

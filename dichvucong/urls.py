@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -8,6 +9,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
+    path(settings.LEGACY_SYNC_PATH, include("dichvucong.api.legacy_sync")),
     path("oidc/", include("dichvucong.accounts.oidc_views")),
     path("quan-tri/", admin.site.urls),
     path("", include("dichvucong.web.urls")),

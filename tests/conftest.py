@@ -230,3 +230,10 @@ def _sms_in_memory(settings: Any) -> Iterator[list[Any]]:
 def admin_client(client: Any, admin_user: Any) -> Any:
     """pytest-django's admin client, with the second factor the back office requires."""
     return verified_staff_client(client, admin_user)
+
+
+@pytest.fixture(autouse=True)
+def _outbox_not_dispatched(settings: Any) -> None:
+    """Nothing leaves the test process on its own: a test that wants a message delivered calls
+    `outbox.deliver` or `outbox.deliver_due` (or runs a real worker, which sets its own settings)."""
+    settings.OUTBOX_DISPATCH = "none"

@@ -2,7 +2,7 @@
 
 from ninja import NinjaAPI
 
-from . import catalogue, officer, organisations, problems
+from . import agency, catalogue, officer, officer_dossiers, organisations, problems
 
 api = NinjaAPI(
     title="dichvucong API",
@@ -17,3 +17,5 @@ problems.install(api)
 api.add_router("/v1", catalogue.router)
 api.add_router("/v1", organisations.router)
 api.add_router("/v1", officer.router)
+api.add_router("/v1", officer_dossiers.router)
+api.add_router("/v1/agency", agency.router)

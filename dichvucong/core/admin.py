@@ -1,14 +1,19 @@
-"""The audit log in the back office: searchable, read-only, filtered to the agencies in scope."""
+"""The back office of core: the audit log (searchable, read-only, filtered to the agencies in scope) and the
+outbox (operators only)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
-from .admin_mixins import AgencyScopedAdmin
-from .models import AuditEvent
+from . import outbox
+from .admin_mixins import AgencyScopedAdmin, OperatorOnlyAdmin
+from .errors import DomainError
+from .models import AuditEvent, OutboxMessage
 
 
 @admin.register(AuditEvent)
@@ -28,3 +33,40 @@ class AuditEventAdmin(AgencyScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(OperatorOnlyAdmin):
+    """Messages waiting for another system, and those given up: operators see why, and send again once the
+    cause is fixed (audited by `outbox.retry`)."""
+
+    list_display = ("topic", "key", "attempts", "available_at", "delivered_at", "failed_at")
+    list_filter = (
+        "topic",
+        ("delivered_at", admin.EmptyFieldListFilter),
+        ("failed_at", admin.EmptyFieldListFilter),
+    )
+    search_fields = ("=key",)
+    readonly_fields = [field.name for field in OutboxMessage._meta.fields]
+    actions = ["send_again"]
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description=_("Gửi lại các thông điệp đã chọn"))
+    def send_again(self, request: HttpRequest, queryset: QuerySet[OutboxMessage]) -> None:
+        sent = 0
+        for message in queryset.filter(delivered_at__isnull=True):
+            try:
+                outbox.retry(message.pk, request=request)
+            except DomainError as exc:  # one refused message (being delivered now) must not stop the others
+                self.message_user(request, f"{message.key}: {exc}", messages.WARNING)
+            else:
+                sent += 1
+        self.message_user(request, _("Đã xếp lịch gửi lại %(n)d thông điệp.") % {"n": sent})

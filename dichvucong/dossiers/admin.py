@@ -37,10 +37,30 @@ class DossierAdmin(AgencyScopedAdmin):
     show_full_result_count = False
     list_select_related = ("agency",)
     readonly_fields = (
-        "code", "agency", "procedure_code", "procedure_name", "field_name", "origin", "channel", "owner",
-        "applicant_kind", "applicant_name", "applicant_id_number", "applicant_email", "applicant_phone",
-        "summary", "status", "status_at", "submitted_at", "received_at", "due_at", "original_due_at",
-        "finished_at", "returned_at", "delivered_at", "details",
+        "code",
+        "agency",
+        "procedure_code",
+        "procedure_name",
+        "field_name",
+        "origin",
+        "channel",
+        "owner",
+        "applicant_kind",
+        "applicant_name",
+        "applicant_id_number",
+        "applicant_email",
+        "applicant_phone",
+        "summary",
+        "status",
+        "status_at",
+        "submitted_at",
+        "received_at",
+        "due_at",
+        "original_due_at",
+        "finished_at",
+        "returned_at",
+        "delivered_at",
+        "details",
     )
     exclude = ("status_event", "details_at", "overdue_notified_at")
     inlines = [DossierEventInline]
@@ -62,8 +82,17 @@ class AgencyIntegrationAdmin(OperatorOnlyAdmin):
     search_fields = ("name", "key_id")
     autocomplete_fields = ("agency",)
     fields = (
-        "name", "agency", "connector", "endpoint_url", "key_id", "secret", "legacy_username", "is_active",
-        "last_delivered_at", "last_synced_at", "last_error",
+        "name",
+        "agency",
+        "connector",
+        "endpoint_url",
+        "key_id",
+        "secret",
+        "legacy_username",
+        "is_active",
+        "last_delivered_at",
+        "last_synced_at",
+        "last_error",
     )
     readonly_fields = ("secret", "last_delivered_at", "last_synced_at", "last_error")
 
@@ -71,4 +100,3 @@ class AgencyIntegrationAdmin(OperatorOnlyAdmin):
         if not obj.secret:
             obj.secret = signing.new_secret()
         super().save_model(request, obj, form, change)
-

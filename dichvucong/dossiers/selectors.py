@@ -100,6 +100,29 @@ def public_lookup(*, code: str, id_number: str) -> PublicStatus:
     )
 
 
+def dossier_for_agencies(code: str, agency_ids: frozenset[int]) -> Dossier:
+    """A dossier of one of `agency_ids` (an agency system's own), with its documents; anything else is NotFound,
+    as if it did not exist."""
+    dossier = (
+        Dossier.objects.select_related("agency").prefetch_related("documents__document").filter(code=code).first()
+    )
+    if dossier is None or dossier.agency_id not in agency_ids:
+        raise NotFound(_("Không tìm thấy hồ sơ %(code)s trong các cơ quan của hệ thống.") % {"code": code[:60]})
+    return dossier
+
+
+def submitted_document(document_id: int, dossier_code: str) -> DossierDocument:
+    """A document submitted with a dossier, by the id and dossier code a download link names."""
+    document = (
+        DossierDocument.objects.select_related("document")
+        .filter(pk=document_id, dossier__code=dossier_code, kind=DossierDocument.Kind.SUBMITTED)
+        .first()
+    )
+    if document is None:
+        raise NotFound(_("Không tìm thấy tệp."))
+    return document
+
+
 def my_documents(user: User) -> QuerySet[StoredDocument]:
     return StoredDocument.objects.filter(owner=user)
 
@@ -116,12 +139,19 @@ def unread_notifications(user: User) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
 
 
-def rating_averages(*, by: str) -> list[dict[str, Any]]:
+def rating_averages(
+    *, by: str, agency_id: int | None = None, procedure_code: str | None = None
+) -> list[dict[str, Any]]:
     """Average rating per agency (`by="agency"`) or per procedure (`by="procedure"`): number of ratings, mean
-    total (of 18), mean of each question."""
+    total (of 18), mean of each question; only one agency's or procedure's ratings when given."""
     column = {"agency": "agency__name", "procedure": "procedure_code"}[by]
+    ratings = Rating.objects.all()
+    if agency_id is not None:
+        ratings = ratings.filter(agency_id=agency_id)
+    if procedure_code is not None:
+        ratings = ratings.filter(procedure_code=procedure_code)
     return list(
-        Rating.objects.values(column)
+        ratings.values(column)
         .annotate(
             ratings=Count("id"),
             average_total=Avg("total"),

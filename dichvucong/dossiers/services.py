@@ -245,7 +245,7 @@ def add_result(
     result = DossierDocument.objects.create(
         dossier=dossier, kind=DossierDocument.Kind.RESULT, name=name[:500], code=code[:60], document=stored
     )
-    if dossier.owner_id:
+    if dossier.owner is not None:
         notify(
             user=dossier.owner,
             dossier=dossier,
@@ -330,6 +330,35 @@ def notify_status(*, dossier_id: int, code: str, owner_id: int, status: int, eve
         title=_("Hồ sơ %(code)s: %(status)s") % {"code": code, "status": label},
         body=_("Trạng thái mới của hồ sơ %(code)s: %(status)s.") % {"code": code, "status": label},
     )
+
+
+def notify_statuses(changes: Sequence[tuple[int, str, int, int, str]]) -> None:
+    """`notify_status` for many (dossier id, code, owner id, status, event id) at once, as the status sync needs
+    it for a batch: the same notices and e-mail/SMS copies, in a handful of queries whatever the number."""
+    users = {u.pk: u for u in User.objects.filter(pk__in={c[2] for c in changes}).only("id", "email", "phone")}
+    now = timezone.now()
+    wanted: dict[str, tuple[tuple[int, str, int, int, str], User]] = {}
+    for change in changes:
+        user = users.get(change[2])
+        if user is not None:
+            wanted[f"{change[1]}:{change[4]}"[:120]] = (change, user)
+    known = set(Notification.objects.filter(key__in=list(wanted)).values_list("key", flat=True))
+    notices, messages = [], []
+    for key, ((dossier_id, code, _owner, status, _event), user) in wanted.items():
+        if key in known:
+            continue
+        label = Status(status).label
+        title = _("Hồ sơ %(code)s: %(status)s") % {"code": code, "status": label}
+        body = _("Trạng thái mới của hồ sơ %(code)s: %(status)s.") % {"code": code, "status": label}
+        notices.append(
+            Notification(user=user, dossier_id=dossier_id, key=key, title=title[:300], body=body, created_at=now)
+        )
+        if user.email:
+            messages.append((EMAIL_TOPIC, key, {"to": user.email, "subject": title, "body": body}))
+        if user.phone:
+            messages.append((SMS_TOPIC, key, {"to": user.phone, "text": title}))
+    Notification.objects.bulk_create(notices, ignore_conflicts=True)
+    outbox.enqueue_many(messages)
 
 
 def mark_notifications_read(*, user: User, ids: Sequence[int] | None = None) -> int:

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.utils import timezone
 from django.contrib import admin
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from dichvucong.accounts.roles import Role
 from tests.conftest import make_faq, make_officer, make_procedure, verified_staff_client
@@ -219,26 +219,47 @@ def _fill(path: str, province: Province) -> str:
         values["code"] = province.objects["catalogue.faq"].code
     if "/calendar/" in path:
         values["code"] = province.commune.code
+    if "/dossiers/" in path:
+        values["code"] = province.objects["dossiers.dossier"].code
+        values["form"] = "01"
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
 
 
-BODIES = {
+def _working_morning(days_ahead: int) -> str:
+    """09:00 on a working day about `days_ahead` days from now (not the communes' own day off of the
+    fixture), in Hà Nội time: a new appointment an apology may set."""
+    from dichvucong.core.calendar import WorkingCalendar
+    from dichvucong.dossiers.deadlines import LOCAL
+
+    calendar = WorkingCalendar(extra_days_off={dt.date(2026, 12, 1): "Nghỉ riêng"})
+    day = calendar.next_working_day(timezone.now().astimezone(LOCAL).date() + dt.timedelta(days=days_ahead))
+    return dt.datetime.combine(day, dt.time(9, 0), tzinfo=LOCAL).isoformat()
+
+
+# By method; an operation whose body differs from its method's is keyed by its path.
+BODIES: dict[str, dict[str, Any]] = {
     "PATCH": {"phone": "0243 000 000"},
     "PUT": {"date": "2026-12-01", "is_working_day": False, "reason": "Thử"},
+    "/api/v1/officer/dossiers/{code}/apology": {
+        "reason": "Cần xác minh thêm với cơ quan liên quan.",
+        "new_due_at": _working_morning(30),
+    },
 }
 
 
-def _call(client: Client, method: str, url: str) -> Any:
+def _call(client: Client, method: str, url: str, path: str = "") -> Any:
     if method == "GET":
         return client.get(url)
     if method == "DELETE":
         return client.delete(url)
-    return client.generic(method, url, data=json.dumps(BODIES[method]), content_type="application/json")
+    body = BODIES.get(path, BODIES.get(method))
+    return client.generic(method, url, data=json.dumps(body), content_type="application/json")
 
 
 def test_every_officer_api_operation_hides_the_other_province(
     hanoi_client: Client, provinces: tuple[Province, Province]
 ) -> None:
+    from dichvucong.dossiers.models import Apology, Dossier
     from dichvucong.organisations.models import Agency, CalendarException
 
     _hanoi, hcm = provinces
@@ -247,7 +268,7 @@ def test_every_officer_api_operation_hides_the_other_province(
     phone_before = Agency.objects.get(pk=hcm.committee.pk).phone
     for method, path in operations:
         url = _fill(path, hcm)
-        response = _call(hanoi_client, method, url)
+        response = _call(hanoi_client, method, url, path)
         assert hcm.marker.encode() not in response.content, f"{method} {url} shows the other province's data"
         if "{" in path:
             assert response.status_code == 404, f"{method} {url} answered {response.status_code}"
@@ -255,6 +276,9 @@ def test_every_officer_api_operation_hides_the_other_province(
             assert response.status_code == 200, f"{method} {url} answered {response.status_code}"
     assert Agency.objects.get(pk=hcm.committee.pk).phone == phone_before
     assert CalendarException.objects.filter(agency=hcm.commune, date=dt.date(2026, 12, 1)).exists()
+    theirs = hcm.objects["dossiers.dossier"]
+    assert not Apology.objects.filter(dossier=theirs).exists()
+    assert Dossier.objects.values("due_at").get(pk=theirs.pk) == {"due_at": theirs.due_at}
 
 
 def test_every_officer_api_operation_works_for_the_officers_own_province(
@@ -265,8 +289,8 @@ def test_every_officer_api_operation_works_for_the_officers_own_province(
     hanoi, _hcm = provinces
     for method, path in _officer_operations():
         url = _fill(path, hanoi)
-        response = _call(hanoi_client, method, url)
-        assert response.status_code in (200, 204), (
+        response = _call(hanoi_client, method, url, path)
+        assert response.status_code in (200, 201, 204), (
             f"{method} {url} answered {response.status_code}: {response.content[:300]!r}"
         )
         if method == "GET" and "{" not in path and "audit" not in path and "me" not in path:
@@ -277,6 +301,7 @@ def test_every_officer_api_operation_works_for_the_officers_own_province(
     assert (
         AuditEvent.objects.filter(action__in=["agency.calendar_set", "agency.calendar_removed"]).count() == 2
     )
+    assert AuditEvent.objects.filter(action="dossier.apology", agency_id=hanoi.commune.pk).count() == 1
 
 
 def test_the_officer_api_refuses_a_session_without_second_factor(
@@ -297,6 +322,8 @@ def test_a_citizen_gets_nothing_from_the_officer_api(client: Client) -> None:
     for method, path in _officer_operations():
         if method == "GET":
             assert (
-                client.get(path.replace("{code}", "UBND-01").replace("{day}", "2026-12-01")).status_code
+                client.get(
+                    path.replace("{code}", "UBND-01").replace("{day}", "2026-12-01").replace("{form}", "01")
+                ).status_code
                 == 401
             )

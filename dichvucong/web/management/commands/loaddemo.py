@@ -5,12 +5,15 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from dichvucong.accounts.demo import load_demo_accounts
 from dichvucong.catalogue.demo import load_demo
+from dichvucong.dossiers.demo import load_demo_integrations
+from dichvucong.dossiers.demo_eforms import load_demo_eforms
 
 
 class Command(BaseCommand):
     help = (
-        "Load the register of agencies, the curated demo catalogue and the demo accounts (sandbox relying party, "
-        "an officer, an operator). Running it again changes nothing."
+        "Load the register of agencies, the curated demo catalogue, the demo accounts (sandbox relying party, "
+        "an officer, an operator), Hà Nội's sandbox one-stop system and the demo e-forms. Running it again "
+        "changes nothing."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -23,3 +26,5 @@ class Command(BaseCommand):
             raise CommandError("loaddemo makes accounts with known passwords: it does not run in production")
         self.stdout.write(load_demo(force=options["force"]))
         self.stdout.write(load_demo_accounts())
+        self.stdout.write(load_demo_integrations())
+        self.stdout.write(load_demo_eforms())
