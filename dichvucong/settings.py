@@ -346,9 +346,7 @@ DOSSIER_EVENT_FUTURE_TOLERANCE_SECONDS = int(os.environ.get("DOSSIER_EVENT_FUTUR
 # Attachments: size limit per file and per dossier, and the types accepted (checked on the content).
 DOSSIER_MAX_FILE_BYTES = int(os.environ.get("DOSSIER_MAX_FILE_BYTES", str(10 * 1024 * 1024)))
 DOSSIER_MAX_DOSSIER_BYTES = int(os.environ.get("DOSSIER_MAX_DOSSIER_BYTES", str(50 * 1024 * 1024)))
-DOSSIER_ACCEPTED_TYPES = env_list(
-    "DOSSIER_ACCEPTED_TYPES", "application/pdf,image/jpeg,image/png,image/tiff"
-)
+DOSSIER_ACCEPTED_TYPES = env_list("DOSSIER_ACCEPTED_TYPES", "application/pdf,image/jpeg,image/png,image/tiff")
 # Sessions of the national sync interface (DongBoHoSoMC …) last this long.
 LEGACY_SYNC_SESSION_SECONDS = int(os.environ.get("LEGACY_SYNC_SESSION_SECONDS", "3600"))
 # Where that interface is served (its real path on the national portal is not public (?): one-stop systems

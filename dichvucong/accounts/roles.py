@@ -46,7 +46,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         }
     ),
     Role.HANDLER: frozenset(
-        {"organisations.view_agency", "catalogue.view_procedure", "dossiers.view_dossier", "dossiers.add_apology"}
+        {
+            "organisations.view_agency",
+            "catalogue.view_procedure",
+            "dossiers.view_dossier",
+            "dossiers.add_apology",
+        }
     ),
     Role.HEAD: frozenset(
         {

@@ -129,7 +129,7 @@ def supplement_pauses(timeline: Iterable[tuple[dt.datetime, int]]) -> list[tuple
 
 
 def outcome(finished_at: dt.datetime | None, due: dt.datetime | None) -> str:
-    """"early", "on_time" or "late" for statistics and form 06: early if finished before the due day, on time
+    """Early, on time or late ("early", "on_time", "late") for statistics and form 06: early if finished before the due day, on time
     on it, late after; "" when either is unknown."""
     if finished_at is None or due is None:
         return ""

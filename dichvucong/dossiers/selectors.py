@@ -76,8 +76,10 @@ def public_lookup(*, code: str, id_number: str) -> PublicStatus:
     does not match answers the same way, so that the look-up tells nothing about which codes exist."""
     dossier = Dossier.objects.select_related("agency").filter(code=code.strip()).first()
     given = id_number.strip().encode()
-    if dossier is None or not dossier.applicant_id_number or not hmac.compare_digest(
-        dossier.applicant_id_number.encode(), given
+    if (
+        dossier is None
+        or not dossier.applicant_id_number
+        or not hmac.compare_digest(dossier.applicant_id_number.encode(), given)
     ):
         raise NotFound(_("Không tìm thấy hồ sơ với mã hồ sơ và số giấy tờ đã nhập."))
     steps = [
@@ -104,10 +106,15 @@ def dossier_for_agencies(code: str, agency_ids: frozenset[int]) -> Dossier:
     """A dossier of one of `agency_ids` (an agency system's own), with its documents; anything else is NotFound,
     as if it did not exist."""
     dossier = (
-        Dossier.objects.select_related("agency").prefetch_related("documents__document").filter(code=code).first()
+        Dossier.objects.select_related("agency")
+        .prefetch_related("documents__document")
+        .filter(code=code)
+        .first()
     )
     if dossier is None or dossier.agency_id not in agency_ids:
-        raise NotFound(_("Không tìm thấy hồ sơ %(code)s trong các cơ quan của hệ thống.") % {"code": code[:60]})
+        raise NotFound(
+            _("Không tìm thấy hồ sơ %(code)s trong các cơ quan của hệ thống.") % {"code": code[:60]}
+        )
     return dossier
 
 

@@ -93,7 +93,9 @@ def appointment_for(agency: Agency, method: dict[str, Any], received_at: dt.date
     limit = method.get("time_limit")
     if limit in (None, ""):
         return None
-    return deadlines.due_at(working_calendar(agency), received_at, int(limit), method.get("time_unit") or "working_days")
+    return deadlines.due_at(
+        working_calendar(agency), received_at, int(limit), method.get("time_unit") or "working_days"
+    )
 
 
 @transaction.atomic
@@ -116,7 +118,11 @@ def submit_dossier(
     code = new_dossier_code(agency, now)
     due = appointment_for(agency, method, now)
     fees = [
-        {"MaLePhi": fee.get("code", ""), "SoTien": int(fee.get("amount") or 0), "MoTa": fee.get("description", "")}
+        {
+            "MaLePhi": fee.get("code", ""),
+            "SoTien": int(fee.get("amount") or 0),
+            "MoTa": fee.get("description", ""),
+        }
         for fee in method.get("fees", [])
     ]
     dossier = Dossier.objects.create(
@@ -152,7 +158,10 @@ def submit_dossier(
             "procedure_version": procedure.version,
         },
     )
-    documents = {d.pk: d for d in StoredDocument.objects.filter(owner=owner, pk__in=[a.document_id for a in attachments])}
+    documents = {
+        d.pk: d
+        for d in StoredDocument.objects.filter(owner=owner, pk__in=[a.document_id for a in attachments])
+    }
     missing = [a for a in attachments if a.document_id not in documents]
     if missing:
         raise NotFound(_("Không tìm thấy giấy tờ đã chọn trong kho của bạn."))
@@ -304,14 +313,18 @@ def notify(
     more). Returns None when the notice was given before."""
     notification, created = Notification.objects.get_or_create(
         key=key[:120],
-        defaults={"user": user, "dossier": dossier, "title": title[:300], "body": body, "created_at": now or timezone.now()},
+        defaults={
+            "user": user,
+            "dossier": dossier,
+            "title": title[:300],
+            "body": body,
+            "created_at": now or timezone.now(),
+        },
     )
     if not created:
         return None
     if user.email:
-        outbox.enqueue(
-            topic=EMAIL_TOPIC, key=key, payload={"to": user.email, "subject": title, "body": body}
-        )
+        outbox.enqueue(topic=EMAIL_TOPIC, key=key, payload={"to": user.email, "subject": title, "body": body})
     if user.phone:
         outbox.enqueue(topic=SMS_TOPIC, key=key, payload={"to": user.phone, "text": title})
     return notification
@@ -335,7 +348,9 @@ def notify_status(*, dossier_id: int, code: str, owner_id: int, status: int, eve
 def notify_statuses(changes: Sequence[tuple[int, str, int, int, str]]) -> None:
     """`notify_status` for many (dossier id, code, owner id, status, event id) at once, as the status sync needs
     it for a batch: the same notices and e-mail/SMS copies, in a handful of queries whatever the number."""
-    users = {u.pk: u for u in User.objects.filter(pk__in={c[2] for c in changes}).only("id", "email", "phone")}
+    users = {
+        u.pk: u for u in User.objects.filter(pk__in={c[2] for c in changes}).only("id", "email", "phone")
+    }
     now = timezone.now()
     wanted: dict[str, tuple[tuple[int, str, int, int, str], User]] = {}
     for change in changes:
@@ -351,7 +366,9 @@ def notify_statuses(changes: Sequence[tuple[int, str, int, int, str]]) -> None:
         title = _("Hồ sơ %(code)s: %(status)s") % {"code": code, "status": label}
         body = _("Trạng thái mới của hồ sơ %(code)s: %(status)s.") % {"code": code, "status": label}
         notices.append(
-            Notification(user=user, dossier_id=dossier_id, key=key, title=title[:300], body=body, created_at=now)
+            Notification(
+                user=user, dossier_id=dossier_id, key=key, title=title[:300], body=body, created_at=now
+            )
         )
         if user.email:
             messages.append((EMAIL_TOPIC, key, {"to": user.email, "subject": title, "body": body}))
