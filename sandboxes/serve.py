@@ -18,6 +18,34 @@ from typing import Any, Protocol
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 
+def url_host(host: str) -> str:
+    """Write a host for a URL: IPv6 literals go in brackets."""
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
+def listen_address(
+    env: Mapping[str, str],
+    prefix: str,
+    *,
+    host: str | None,
+    port: int | None,
+    default_host: str,
+    default_port: int,
+    error: type[Exception],
+) -> tuple[str, int, str]:
+    """Host, port and public base URL of a sandbox: the command line (or the bound port) wins over
+    `<prefix>HOST` / `<prefix>PORT`; `<prefix>BASE_URL` defaults to http://host:port."""
+    host = host or env.get(f"{prefix}HOST", "").strip() or default_host
+    if port is None:
+        raw = env.get(f"{prefix}PORT", "").strip()
+        try:
+            port = int(raw) if raw else default_port
+        except ValueError as exc:
+            raise error(f"{prefix}PORT must be an integer, not {raw!r}") from exc
+    base_url = env.get(f"{prefix}BASE_URL", "").strip() or f"http://{url_host(host)}:{port}"
+    return host, port, base_url
+
+
 class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     """The standard-library WSGI server, one thread per request."""
 

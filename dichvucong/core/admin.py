@@ -3,21 +3,19 @@ outbox (operators only)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from . import outbox
-from .admin_mixins import AgencyScopedAdmin, OperatorOnlyAdmin
+from .admin_mixins import AgencyScopedAdmin, OperatorOnlyAdmin, ReadOnlyAdmin
 from .errors import DomainError
 from .models import AuditEvent, OutboxMessage
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(AgencyScopedAdmin):
+class AuditEventAdmin(ReadOnlyAdmin, AgencyScopedAdmin):
     agency_field = "agency_id"
     list_display = ("at", "actor_label", "action", "object_type", "object_label", "ip_address")
     list_filter = ("action",)
@@ -25,18 +23,9 @@ class AuditEventAdmin(AgencyScopedAdmin):
     date_hierarchy = "at"
     readonly_fields = [field.name for field in AuditEvent._meta.fields]
 
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(OperatorOnlyAdmin):
+class OutboxMessageAdmin(ReadOnlyAdmin, OperatorOnlyAdmin):
     """Messages waiting for another system, and those given up: operators see why, and send again once the
     cause is fixed (audited by `outbox.retry`)."""
 
@@ -49,15 +38,6 @@ class OutboxMessageAdmin(OperatorOnlyAdmin):
     search_fields = ("=key",)
     readonly_fields = [field.name for field in OutboxMessage._meta.fields]
     actions = ["send_again"]
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.action(description=_("Gửi lại các thông điệp đã chọn"))
     def send_again(self, request: HttpRequest, queryset: QuerySet[OutboxMessage]) -> None:

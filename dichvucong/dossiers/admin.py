@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from dichvucong.core import signing
-from dichvucong.core.admin_mixins import AgencyScopedAdmin, OperatorOnlyAdmin
+from dichvucong.core.admin_mixins import AgencyScopedAdmin, OperatorOnlyAdmin, ReadOnlyAdmin
 from dichvucong.dossiers.models import AgencyIntegration, Dossier, DossierEvent
 
 
@@ -29,7 +29,7 @@ class DossierEventInline(admin.TabularInline):
 
 
 @admin.register(Dossier)
-class DossierAdmin(AgencyScopedAdmin):
+class DossierAdmin(ReadOnlyAdmin, AgencyScopedAdmin):
     list_display = ("code", "procedure_code", "agency", "status", "origin", "received_at", "due_at")
     list_filter = ("status", "channel", "origin")
     # Exact code only: the table holds tens of millions of rows, and the code is its unique index.
@@ -64,15 +64,6 @@ class DossierAdmin(AgencyScopedAdmin):
     )
     exclude = ("status_event", "details_at", "overdue_notified_at")
     inlines = [DossierEventInline]
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(AgencyIntegration)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from sandboxes.serve import url_host
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8101
 DEFAULT_CLIENT_ID = "dichvucong-portal"
@@ -42,11 +44,6 @@ def _int_setting(env: Mapping[str, str], name: str, default: int, minimum: int =
     if value < minimum:
         raise ConfigError(f"{name} must be at least {minimum}")
     return value
-
-
-def url_host(host: str) -> str:
-    """Write a host for a URL: IPv6 literals go in brackets."""
-    return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
 
 def is_loopback(url: str) -> bool:

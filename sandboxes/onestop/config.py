@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from sandboxes.serve import listen_address
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8103
 DEFAULT_PORTAL_URL = "http://127.0.0.1:8000"
@@ -29,11 +31,6 @@ MAX_BODY_BYTES = 8 * 1024 * 1024
 
 class ConfigError(ValueError):
     """A setting has a value the sandbox cannot work with."""
-
-
-def url_host(host: str) -> str:
-    """Write a host for a URL: IPv6 literals go in brackets."""
-    return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
 
 def _http_url(name: str, value: str) -> str:
@@ -91,14 +88,15 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str], host: str | None = None, port: int | None = None) -> Settings:
         """Build the settings from ``env``; ``host``/``port`` (command line, or the bound port) win over it."""
-        host = host or env.get("SANDBOX_ONESTOP_HOST", "").strip() or DEFAULT_HOST
-        if port is None:
-            raw = env.get("SANDBOX_ONESTOP_PORT", "").strip()
-            try:
-                port = int(raw) if raw else DEFAULT_PORT
-            except ValueError as exc:
-                raise ConfigError(f"SANDBOX_ONESTOP_PORT must be an integer, not {raw!r}") from exc
-        base_url = env.get("SANDBOX_ONESTOP_BASE_URL", "").strip() or f"http://{url_host(host)}:{port}"
+        host, port, base_url = listen_address(
+            env,
+            "SANDBOX_ONESTOP_",
+            host=host,
+            port=port,
+            default_host=DEFAULT_HOST,
+            default_port=DEFAULT_PORT,
+            error=ConfigError,
+        )
         key_id = env.get("SANDBOX_ONESTOP_KEY_ID", "").strip() or DEFAULT_KEY_ID
         return cls(
             host=host,

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from sandboxes.serve import listen_address
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8102
 DEFAULT_ISSUER = "http://127.0.0.1:8000/oidc"
@@ -20,11 +22,6 @@ CLOCK_SKEW = 60
 
 class ConfigError(ValueError):
     """A setting has a value the sandbox cannot work with."""
-
-
-def url_host(host: str) -> str:
-    """Write a host for a URL: IPv6 literals go in brackets."""
-    return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
 
 def _http_url(name: str, value: str) -> str:
@@ -49,14 +46,15 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str], host: str | None = None, port: int | None = None) -> Settings:
         """Build the settings from ``env``; ``host``/``port`` (command line, or the bound port) win over it."""
-        host = host or env.get("SANDBOX_RP_HOST", "").strip() or DEFAULT_HOST
-        if port is None:
-            raw = env.get("SANDBOX_RP_PORT", "").strip()
-            try:
-                port = int(raw) if raw else DEFAULT_PORT
-            except ValueError as exc:
-                raise ConfigError(f"SANDBOX_RP_PORT must be an integer, not {raw!r}") from exc
-        base_url = env.get("SANDBOX_RP_BASE_URL", "").strip() or f"http://{url_host(host)}:{port}"
+        host, port, base_url = listen_address(
+            env,
+            "SANDBOX_RP_",
+            host=host,
+            port=port,
+            default_host=DEFAULT_HOST,
+            default_port=DEFAULT_PORT,
+            error=ConfigError,
+        )
         scopes = " ".join(env.get("SANDBOX_RP_SCOPES", "").split()) or DEFAULT_SCOPES
         if "openid" not in scopes.split():
             raise ConfigError("SANDBOX_RP_SCOPES must include openid")
