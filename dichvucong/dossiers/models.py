@@ -188,15 +188,23 @@ class Dossier(models.Model):
     or twice give the same dossier; the dates are the earliest event of their kind.
     """
 
-    code = models.CharField(max_length=60, unique=True)
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="dossiers")
+    # Unique through Meta.constraints: as a field option, PostgreSQL would also get a LIKE-pattern index.
+    code = models.CharField(max_length=60)
+    # Looked up through dossier_agency_status_idx and dossier_owner_idx, which lead with them: no index of their
+    # own, since every status change writes an entry in every index of the table.
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="dossiers", db_index=False)
     procedure_code = models.CharField(max_length=20, blank=True)
     procedure_name = models.CharField(max_length=500, blank=True)
     field_name = models.CharField(max_length=200, blank=True)
     origin = models.CharField(max_length=8, choices=Origin.choices)
     channel = models.PositiveSmallIntegerField(choices=Channel.choices, default=Channel.ONLINE)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="dossiers"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="dossiers",
+        db_index=False,
     )
     applicant_kind = models.PositiveSmallIntegerField(
         choices=ApplicantKind.choices, default=ApplicantKind.CITIZEN
@@ -223,6 +231,7 @@ class Dossier(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        constraints = [models.UniqueConstraint(fields=["code"], name="dossier_code_unique")]
         indexes = [
             models.Index(fields=["owner", "-created_at"], name="dossier_owner_idx"),
             models.Index(fields=["agency", "status"], name="dossier_agency_status_idx"),
@@ -248,9 +257,10 @@ class DossierEvent(models.Model):
         API = "api", _("API đồng bộ")
         LEGACY = "legacy", _("Giao diện đồng bộ quốc gia")
 
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    # Looked up through the (agency, event_id) constraint and the timeline index, which lead with them.
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+", db_index=False)
     event_id = models.CharField(max_length=80)
-    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="events")
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="events", db_index=False)
     status = models.PositiveSmallIntegerField(choices=Status.choices)
     occurred_at = models.DateTimeField()
     actor_name = models.CharField(max_length=200, blank=True)

@@ -10,8 +10,8 @@ Rules that make replays safe:
 - a batch is one transaction: a process killed mid-batch leaves nothing of it, and the sender sends it again.
 
 At national scale this runs set-wise: a batch of a thousand events is a handful of statements, not a thousand.
-On PostgreSQL the rows travel as arrays (`unnest`), a few parameters per statement rather than thirteen thousand;
-on SQLite as `VALUES` lists. Rows are written in id order, so that concurrent batches touching the same dossiers
+On PostgreSQL the rows travel as binary arrays (`unnest`, see `rowsql.py`), a few parameters per statement rather
+than thirteen thousand; on SQLite as `VALUES` lists. Rows are written in id order, so that concurrent batches touching the same dossiers
 lock them in the same order.
 """
 
@@ -29,14 +29,13 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from dichvucong.dossiers import deadlines
+from dichvucong.dossiers import deadlines, rowsql
 from dichvucong.dossiers.models import Apology, ApplicantKind, Dossier, DossierEvent, Origin, Status
 from dichvucong.dossiers.national import DossierRecord, RecordError, record_time
 from dichvucong.organisations.models import Agency
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 STATUSES = frozenset(Status.values)
-CHUNK = 1000
 
 
 @dataclass(frozen=True)
@@ -120,67 +119,6 @@ def _agency_ids(codes: set[str]) -> dict[str, int]:
     return found
 
 
-# --- writing many rows in one statement ----------------------------------------------------------------------
-
-_PG_TYPES = {
-    "id": "bigint",
-    "int": "bigint",
-    "small": "smallint",
-    "text": "text",
-    "time": "timestamptz",
-    "json": "jsonb",
-}
-
-
-def _adapt(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return connection.ops.adapt_datetimefield_value(value)
-    return value
-
-
-def _rows_source(columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[Any]]) -> tuple[str, list[Any]]:
-    """A FROM item `v` holding `rows` with the named, typed `columns` (kind: id, int, small, text, time, json)."""
-    names = ", ".join(name for name, _kind in columns)
-    if connection.vendor == "postgresql":
-        arrays = ", ".join(
-            f"%s::{'text' if kind == 'json' else _PG_TYPES[kind]}[]" for _name, kind in columns
-        )
-        return f"unnest({arrays}) AS v({names})", [list(column) for column in zip(*rows, strict=True)]
-    row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    params = [_adapt(value) for row in rows for value in row]
-    return f"(WITH v({names}) AS (VALUES {', '.join([row_sql] * len(rows))}) SELECT * FROM v) AS v", params
-
-
-def _execute(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-    """Run one statement in the current transaction; returns its rows (if any). On PostgreSQL the parameters
-    are bound on the server in binary (a thousand timestamps as one binary array cost a fraction of the text that
-    Django's client-side binding would send and PostgreSQL would parse)."""
-    if connection.vendor == "postgresql":
-        import psycopg
-
-        connection.ensure_connection()
-        with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-            cursor.execute(sql.replace("%s", "%b"), params, binary=True)
-            return cursor.fetchall() if cursor.description else []
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall() if cursor.description else []
-
-
-def _json_value(column: str) -> str:
-    return f"v.{column}::jsonb" if connection.vendor == "postgresql" else f"v.{column}"
-
-
-def _update(
-    table: str, columns: Sequence[tuple[str, str]], sets: str, rows: Sequence[Sequence[Any]], where: str = ""
-) -> None:
-    """UPDATE `table` (aliased `d`) from `rows` (`v`, first column `id`), in chunks, in id order."""
-    rows = sorted(rows, key=lambda row: row[0])
-    for start in range(0, len(rows), CHUNK):
-        source, params = _rows_source(columns, rows[start : start + CHUNK])
-        _execute(f"UPDATE {table} AS d SET {sets} FROM {source} WHERE d.id = v.id {where}", params)
-
-
 # --- the steps of a batch ------------------------------------------------------------------------------------
 
 
@@ -192,6 +130,9 @@ class _Known:
     agency_id: int
     owner_id: int | None
     due_is_ours: bool  # an appointment computed here (not stated by the agency), which supplements move
+    # Supplement pauses may have moved it, or one is running: only then can events without a new supplement
+    # request move it (they can only shorten pauses, and there are no waited days to shorten otherwise).
+    may_have_paused: bool = True
 
 
 def _dossiers_for(
@@ -256,8 +197,10 @@ def _create_dossiers(dossiers: list[Dossier]) -> None:
         return
     now = timezone.now()
     columns = (("code", "text"), ("agency_id", "int"), ("channel", "small"), ("status", "small"))
-    source, params = _rows_source(columns, [(d.code, d.agency_id, d.channel, d.status) for d in dossiers])
-    _execute(
+    source, params = rowsql.rows_source(
+        columns, [(d.code, d.agency_id, d.channel, d.status) for d in dossiers]
+    )
+    rowsql.execute(
         f"INSERT INTO {Dossier._meta.db_table} (code, agency_id, channel, status, origin, status_at, status_event, "
         "procedure_code, procedure_name, field_name, applicant_kind, applicant_name, applicant_id_number, "
         "applicant_email, applicant_phone, summary, details, created_at, updated_at) "
@@ -272,24 +215,34 @@ def _read_dossiers(codes: set[str]) -> dict[str, _Known]:
         return {}
     ordered = sorted(codes)
     if connection.vendor == "postgresql":
-        rows = _execute(
+        rows = rowsql.execute(
             "SELECT code, id, agency_id, owner_id, original_due_at IS NOT NULL "
-            "AND coalesce(details->>'due_from_agency', '') <> 'true' "
+            "AND coalesce(details->>'due_from_agency', '') <> 'true', "
+            f"status = {Status.SUPPLEMENT_REQUESTED} OR due_at IS DISTINCT FROM original_due_at "
             f"FROM {Dossier._meta.db_table} WHERE code = ANY(%s::text[])",
             [ordered],
         )
     else:
         rows = []
-        for start in range(0, len(ordered), CHUNK):
+        columns = ("code", "id", "agency_id", "owner_id", "original_due_at", "details__due_from_agency")
+        for start in range(0, len(ordered), rowsql.CHUNK):
             rows += [
-                (code, pk, agency_id, owner_id, original_due is not None and not from_agency)
-                for code, pk, agency_id, owner_id, original_due, from_agency in Dossier.objects.filter(
-                    code__in=ordered[start : start + CHUNK]
-                ).values_list(
-                    "code", "id", "agency_id", "owner_id", "original_due_at", "details__due_from_agency"
+                (
+                    code,
+                    pk,
+                    agency_id,
+                    owner_id,
+                    original_due is not None and not from_agency,
+                    status == Status.SUPPLEMENT_REQUESTED or due != original_due,
                 )
+                for code, pk, agency_id, owner_id, original_due, from_agency, status, due in Dossier.objects.filter(
+                    code__in=ordered[start : start + rowsql.CHUNK]
+                ).values_list(*columns, "status", "due_at")
             ]
-    return {code: _Known(pk, agency_id, owner_id, bool(ours)) for code, pk, agency_id, owner_id, ours in rows}
+    return {
+        code: _Known(pk, agency_id, owner_id, bool(ours), bool(paused))
+        for code, pk, agency_id, owner_id, ours, paused in rows
+    }
 
 
 EVENT_COLUMNS = (
@@ -326,14 +279,14 @@ def _insert_events(source: SyncSource, rows: list[tuple[EventIn, int]], now: dt.
         for event, dossier_id in rows
     )
     inserted: set[str] = set()
-    for start in range(0, len(values), CHUNK):
-        source_sql, params = _rows_source(EVENT_COLUMNS, values[start : start + CHUNK])
-        returned = _execute(
+    for start in range(0, len(values), rowsql.CHUNK):
+        source_sql, params = rowsql.rows_source(EVENT_COLUMNS, values[start : start + rowsql.CHUNK])
+        returned = rowsql.execute(
             f"INSERT INTO {table} (agency_id, source, recorded_at, {names}) "
             f"SELECT %s, %s, %s, {', '.join('v.' + name for name, _kind in EVENT_COLUMNS)} FROM {source_sql} "
             # WHERE true: SQLite would read ON CONFLICT as the join constraint of the FROM otherwise.
             "WHERE true ON CONFLICT (agency_id, event_id) DO NOTHING RETURNING event_id",
-            [source.agency_id, str(source.kind), _adapt(now), *params],
+            [source.agency_id, str(source.kind), rowsql.adapt(now), *params],
         )
         inserted.update(row[0] for row in returned)
     return inserted
@@ -413,14 +366,14 @@ def _apply_summaries(
             plain.append(row)
     table = Dossier._meta.db_table
     if plain:
-        _update(table, columns, sets, plain, changes)
+        rowsql.update(table, columns, sets, plain, changes)
     if described:
         record_columns = [(f"r_{name}", RECORD_KINDS.get(name, "text")) for name in RECORD_FIELDS]
         record_sets = ", ".join(
-            f"{name} = {_json_value('r_' + name) if name == 'details' else 'v.r_' + name}"
+            f"{name} = {rowsql.json_value('r_' + name) if name == 'details' else 'v.r_' + name}"
             for name in RECORD_FIELDS
         )
-        _update(table, [*columns, *record_columns], f"{sets}, {record_sets}", described)
+        rowsql.update(table, [*columns, *record_columns], f"{sets}, {record_sets}", described)
 
 
 RECORD_FIELDS = (
@@ -499,7 +452,7 @@ Timeline = list[tuple[dt.datetime, str, int]]  # (time, event id, status), in ti
 def _timelines(dossier_ids: Sequence[int]) -> dict[int, Timeline]:
     timelines: dict[int, Timeline] = defaultdict(list)
     if connection.vendor == "postgresql":
-        rows: Iterable[tuple[Any, ...]] = _execute(
+        rows: Iterable[tuple[Any, ...]] = rowsql.execute(
             f"SELECT dossier_id, occurred_at, event_id, status FROM {DossierEvent._meta.db_table} "
             "WHERE dossier_id = ANY(%s::bigint[]) ORDER BY dossier_id, occurred_at, event_id",
             [list(dossier_ids)],
@@ -547,7 +500,7 @@ def recompute_due(dossier_ids: Sequence[int], timelines: dict[int, Timeline] | N
         if due != dossier.due_at:
             changed.append((dossier.id, due))
     if changed:
-        _update(Dossier._meta.db_table, (("id", "id"), ("due", "time")), "due_at = v.due", changed)
+        rowsql.update(Dossier._meta.db_table, (("id", "id"), ("due", "time")), "due_at = v.due", changed)
 
 
 def _pauses_change(timeline: Timeline, new: set[str]) -> bool:
@@ -567,7 +520,14 @@ def _recompute_paused(
 ) -> None:
     """Appointments to move: dossiers whose appointment the portal computed, whose supplement pauses the batch
     changed."""
-    candidates = sorted({k.id for k in known.values() if k.due_is_ours and k.id in summaries} - stated)
+    candidates = sorted(
+        {
+            k.id
+            for k in known.values()
+            if k.due_is_ours and k.id in summaries and (k.may_have_paused or summaries[k.id].pauses)
+        }
+        - stated
+    )
     if not candidates:
         return
     timelines = _timelines(candidates)
