@@ -168,13 +168,15 @@ def fake_portal() -> Iterator[FakePortal]:
     portal = FakePortal()
 
     class Handler(BaseHTTPRequestHandler):
-        def _record(self) -> Received:
+        def _record(self) -> Received | None:
+            """The request, recorded; None (not recorded) when its body was cut short, as when the sandbox is
+            stopped in the middle of sending: a real server would refuse such a request too."""
             length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            if len(body) < length:
+                return None
             received = Received(
-                self.command,
-                self.path,
-                {k.lower(): v for k, v in self.headers.items()},
-                self.rfile.read(length) if length else b"",
+                self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body
             )
             with portal.lock:
                 portal.received.append(received)
@@ -190,6 +192,8 @@ def fake_portal() -> Iterator[FakePortal]:
 
         def do_POST(self) -> None:
             received = self._record()
+            if received is None:
+                return
             status = portal.answer(received) if portal.answer else portal.status
             body = json.dumps(portal.body).encode()
             self.send_response(status)
