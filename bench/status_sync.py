@@ -48,6 +48,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.procstat import children_of, cpu_seconds, machine_cpu_seconds, wait_until_idle  # noqa: E402
+
 DATABASE_URL = os.environ.get(
     "BENCH_SYNC_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dichvucong_bench_sync"
 )
@@ -365,60 +367,17 @@ def prepare_batches(
     return senders, lookups
 
 
-# --- CPU accounting from /proc ---------------------------------------------------------------------------------
-
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+# --- processes ------------------------------------------------------------------------------------------------
 
 
-def _stat(pid: int) -> list[str] | None:
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return text[text.rindex(")") + 2 :].split()
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    total = 0.0
-    for pid in pids:
-        fields = _stat(pid)
-        if fields is not None:
-            total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-    return total
-
-
-def children_of(parent: int) -> list[int]:
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            fields = _stat(int(entry.name))
-            if fields is not None and int(fields[1]) == parent:
-                pids.append(int(entry.name))
-    return pids
+def total_cpu(pids: list[int]) -> float:
+    return sum(cpu_seconds(pids).values())
 
 
 def postgres_pids() -> list[int]:
     """Every PostgreSQL process (the server's children): backends, WAL writer, checkpointer…"""
     out = subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True)
     return sorted({int(p) for p in out.stdout.split()})
-
-
-def machine_cpu_seconds() -> float:
-    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
-    user, nice, system, _idle, _iowait, irq, softirq = (int(f) for f in fields[:7])
-    return (user + nice + system + irq + softirq) / CLOCK_TICKS
-
-
-def wait_until_idle(limit: float = 600) -> float:
-    """Wait (up to `limit` s) until the rest of the machine uses under 0.3 of a core; returns the last share."""
-    deadline = time.monotonic() + limit
-    while True:
-        before = machine_cpu_seconds()
-        time.sleep(3)
-        busy = (machine_cpu_seconds() - before) / 3
-        if busy < 0.3 or time.monotonic() > deadline:
-            return busy
-        print(f"waiting for the machine to be idle: other processes use {busy:.1f} cores", flush=True)
 
 
 # --- 3. the HTTP run -------------------------------------------------------------------------------------------
@@ -666,17 +625,17 @@ def main() -> None:
     server, workers = start_server(port, args.workers)
     try:
         send_all(port, senders, 0, warm)
-        idle_before = wait_until_idle()
+        idle_before = wait_until_idle(600)
         database = postgres_pids()
-        cpu_before = (cpu_seconds(workers), cpu_seconds(database), time.process_time(), machine_cpu_seconds())
+        cpu_before = (total_cpu(workers), total_cpu(database), time.process_time(), machine_cpu_seconds()[0])
         began = time.perf_counter()
         run = send_all(port, senders, warm, args.batches - warm)
         wall = time.perf_counter() - began
         cpu_after = (
-            cpu_seconds(workers),
-            cpu_seconds(postgres_pids()),
+            total_cpu(workers),
+            total_cpu(postgres_pids()),
             time.process_time(),
-            machine_cpu_seconds(),
+            machine_cpu_seconds()[0],
         )
         look = lookups(port, pairs[senders[0]["province"]], senders[0])
     finally:

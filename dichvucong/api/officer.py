@@ -44,7 +44,7 @@ def _scope(request: HttpRequest) -> AgencyScope:
     return request_scope(request)
 
 
-def _require(request: HttpRequest, permission: str) -> None:
+def require_permission(request: HttpRequest, permission: str) -> None:
     if not request.user.has_perm(permission):
         raise Forbidden("Vai trò của bạn không cho phép thao tác này.")
 
@@ -173,7 +173,7 @@ def agency(request: HttpRequest, code: str) -> OfficerAgency:
 )
 def update_agency(request: HttpRequest, code: str, changes: AgencyChanges) -> OfficerAgency:
     found = organisations.agency_in_scope(_scope(request), code)
-    _require(request, "organisations.change_agency")
+    require_permission(request, "organisations.change_agency")
     updated = organisation_services.update_agency_contacts(
         agency=found, actor=request.user, request=request, changes=changes.dict(exclude_none=True)
     )
@@ -200,7 +200,7 @@ def calendar(request: HttpRequest, code: str) -> list[CalendarDay]:
 )
 def set_day(request: HttpRequest, code: str, day: dt.date, body: CalendarDay) -> CalendarDay:
     found = organisations.agency_in_scope(_scope(request), code)
-    _require(request, "organisations.change_calendarexception")
+    require_permission(request, "organisations.change_calendarexception")
     saved = organisation_services.set_calendar_exception(
         agency=found,
         actor=request.user,
@@ -219,7 +219,7 @@ def set_day(request: HttpRequest, code: str, day: dt.date, body: CalendarDay) ->
 )
 def remove_day(request: HttpRequest, code: str, day: dt.date) -> HttpResponse:
     found = organisations.agency_in_scope(_scope(request), code)
-    _require(request, "organisations.delete_calendarexception")
+    require_permission(request, "organisations.delete_calendarexception")
     organisation_services.remove_calendar_exception(
         agency=found, actor=request.user, request=request, date=day
     )
@@ -288,7 +288,7 @@ def audit_events(
 ) -> list[AuditItem]:
     from dichvucong.accounts import selectors as accounts
 
-    _require(request, "core.view_auditevent")
+    require_permission(request, "core.view_auditevent")
     limit = max(1, min(limit, 500))
     events = accounts.audit_events(_scope(request), action=action)[offset : offset + limit]
     return [

@@ -15,7 +15,6 @@ import datetime as dt
 import re
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Query, Router, Schema
@@ -24,12 +23,12 @@ from pydantic import Field as PydanticField
 
 from dichvucong.core.admin_mixins import request_scope
 from dichvucong.core.errors import DomainError, NotFound
-from dichvucong.core.scope import AgencyScope
 from dichvucong.dossiers import deadlines, printing
-from dichvucong.dossiers.models import OPEN_STATUSES, Apology, Dossier, DossierDocument, DossierEvent, Status
+from dichvucong.dossiers.models import OPEN_STATUSES, Apology, Dossier, Status
 from dichvucong.dossiers.overdue import REASON_MAX, issue_apology
+from dichvucong.dossiers.selectors import dossier_in_scope, dossiers_in_scope
 
-from .officer import OfficerSession, _require
+from .officer import OfficerSession, require_permission
 from .schemas import Problem
 
 router = Router(tags=["officer"], auth=OfficerSession())
@@ -53,46 +52,6 @@ PDF_RESPONSE = {
         }
     }
 }
-
-
-# --- reads limited to the officer's scope ----------------------------------------------------------------------
-
-
-def dossiers_in_scope(
-    scope: AgencyScope,
-    *,
-    status: int | None = None,
-    overdue: bool | None = None,
-    procedure_code: str | None = None,
-    now: dt.datetime | None = None,
-) -> QuerySet[Dossier]:
-    """The dossiers of the agencies in `scope`, newest first, without their `details`."""
-    dossiers = scope.filter(Dossier.objects.select_related("agency").defer("details"))
-    if status is not None:
-        dossiers = dossiers.filter(status=status)
-    if procedure_code:
-        dossiers = dossiers.filter(procedure_code=procedure_code)
-    if overdue is not None:
-        # The same predicate as the partial index dossier_open_due_idx (open statuses, by due date).
-        late = Q(status__in=OPEN_STATUSES, due_at__lt=now or timezone.now())
-        dossiers = dossiers.filter(late) if overdue else dossiers.exclude(late)
-    return dossiers.order_by("-id")
-
-
-def dossier_in_scope(scope: AgencyScope, code: str, *, full: bool = False) -> Dossier:
-    """One dossier of the agencies in `scope`, by code; anything else is NotFound. `full` also loads its
-    events (in time order), documents and apologies."""
-    dossiers = scope.filter(Dossier.objects.select_related("agency").filter(code=code))
-    if full:
-        dossiers = dossiers.prefetch_related(
-            Prefetch("events", queryset=DossierEvent.objects.order_by("occurred_at", "event_id")),
-            Prefetch("documents", queryset=DossierDocument.objects.order_by("kind", "id")),
-            Prefetch("apologies", queryset=Apology.objects.order_by("created_at", "id")),
-        )
-    found = dossiers.first()
-    if found is None:
-        raise NotFound(f"Không tìm thấy hồ sơ có mã {code[:60]}.")
-    return found
 
 
 # --- schemas ---------------------------------------------------------------------------------------------------
@@ -282,7 +241,7 @@ def dossiers(
     cursor: str | None = Query(None, max_length=20, description="next_cursor của trang trước"),
     limit: int = Query(50, ge=1, le=PAGE_MAX),
 ) -> DossierPage:
-    _require(request, VIEW)
+    require_permission(request, VIEW)
     now = timezone.now()
     page = dossiers_in_scope(
         request_scope(request), status=status, overdue=overdue, procedure_code=procedure_code, now=now
@@ -306,7 +265,7 @@ def dossiers(
 )
 def dossier(request: HttpRequest, code: str) -> DossierDetail:
     found = dossier_in_scope(request_scope(request), code, full=True)
-    _require(request, VIEW)
+    require_permission(request, VIEW)
     return _detail(found)
 
 
@@ -317,7 +276,7 @@ def dossier(request: HttpRequest, code: str) -> DossierDetail:
 )
 def apologise(request: HttpRequest, code: str, body: ApologyIn) -> Reply[ApologyCreated]:
     found = dossier_in_scope(request_scope(request), code)
-    _require(request, APOLOGISE)
+    require_permission(request, APOLOGISE)
     new_due_at = body.new_due_at
     if new_due_at.tzinfo is None:
         new_due_at = new_due_at.replace(tzinfo=deadlines.LOCAL)
@@ -347,7 +306,7 @@ def apologise(request: HttpRequest, code: str, body: ApologyIn) -> Reply[Apology
 )
 def form(request: HttpRequest, code: str, form: str) -> HttpResponse:
     found = dossier_in_scope(request_scope(request), code)
-    _require(request, VIEW)
+    require_permission(request, VIEW)
     if form not in FORM_NAMES:
         raise NotFound(f"Không có biểu mẫu số {form[:4]}; các mẫu in được: 01, 02, 03, 04, 06.")
     content = printing.form_pdf(found, form)

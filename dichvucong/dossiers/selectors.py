@@ -3,19 +3,22 @@ systems connected to the portal."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Avg, Count, QuerySet
+from django.db.models import Avg, Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dichvucong.accounts.models import User
 from dichvucong.core.errors import NotFound
+from dichvucong.core.scope import AgencyScope
 from dichvucong.dossiers.models import (
     OPEN_STATUSES,
     AgencyIntegration,
+    Apology,
     Dossier,
     DossierDocument,
     DossierEvent,
@@ -191,3 +194,43 @@ def sync_source(integration: AgencyIntegration, kind: str) -> SyncSource:
         allowed_agency_ids=frozenset(agency_tree_ids(integration.agency_id)),
         kind=kind,
     )
+
+
+# --- reads for officers, limited to their agency scope ---------------------------------------------------------
+
+
+def dossiers_in_scope(
+    scope: AgencyScope,
+    *,
+    status: int | None = None,
+    overdue: bool | None = None,
+    procedure_code: str | None = None,
+    now: dt.datetime | None = None,
+) -> QuerySet[Dossier]:
+    """The dossiers of the agencies in `scope`, newest first, without their `details`."""
+    dossiers = scope.filter(Dossier.objects.select_related("agency").defer("details"))
+    if status is not None:
+        dossiers = dossiers.filter(status=status)
+    if procedure_code:
+        dossiers = dossiers.filter(procedure_code=procedure_code)
+    if overdue is not None:
+        # The same predicate as the partial index dossier_open_due_idx (open statuses, by due date).
+        late = Q(status__in=OPEN_STATUSES, due_at__lt=now or timezone.now())
+        dossiers = dossiers.filter(late) if overdue else dossiers.exclude(late)
+    return dossiers.order_by("-id")
+
+
+def dossier_in_scope(scope: AgencyScope, code: str, *, full: bool = False) -> Dossier:
+    """One dossier of the agencies in `scope`, by code; anything else is NotFound. `full` also loads its
+    events (in time order), documents and apologies."""
+    dossiers = scope.filter(Dossier.objects.select_related("agency").filter(code=code))
+    if full:
+        dossiers = dossiers.prefetch_related(
+            Prefetch("events", queryset=DossierEvent.objects.order_by("occurred_at", "event_id")),
+            Prefetch("documents", queryset=DossierDocument.objects.order_by("kind", "id")),
+            Prefetch("apologies", queryset=Apology.objects.order_by("created_at", "id")),
+        )
+    found = dossiers.first()
+    if found is None:
+        raise NotFound(_("Không tìm thấy hồ sơ có mã %(code)s.") % {"code": code[:60]})
+    return found
