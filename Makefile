@@ -45,6 +45,7 @@ bench: install
 	$(PY) bench/search.py
 	$(PY) bench/oidc.py
 	$(PY) bench/status_sync.py
+	$(PY) bench/payments.py
 
 clean:
 	rm -rf $(VENV) var staticfiles

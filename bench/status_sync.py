@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import http.client
 import io
 import json
 import os
@@ -48,12 +47,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.procstat import children_of, cpu_seconds, machine_cpu_seconds, wait_until_idle  # noqa: E402
+from bench.portal_server import HOST, request, start_server  # noqa: E402
+from bench.procstat import cpu_seconds, machine_cpu_seconds, wait_until_idle  # noqa: E402
 
 DATABASE_URL = os.environ.get(
     "BENCH_SYNC_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dichvucong_bench_sync"
 )
-HOST = "127.0.0.1"
 RESULT_PATH = ROOT / "var" / "bench" / "status_sync.json"
 SENDER_PROVINCES = ["UBND-01", "UBND-79", "UBND-31", "UBND-48", "UBND-92", "UBND-22", "UBND-38", "UBND-46"]
 LOCAL = dt.timezone(dt.timedelta(hours=7))
@@ -387,51 +386,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind((HOST, 0))
         return int(s.getsockname()[1])
-
-
-def request(
-    port: int, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
-) -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection(HOST, port, timeout=120)
-    try:
-        conn.request(
-            method, path, body=body, headers={"Host": HOST, "X-Forwarded-Proto": "https", **(headers or {})}
-        )
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
-
-
-def start_server(port: int, workers: int) -> tuple[subprocess.Popen[bytes], list[int]]:
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "dichvucong.wsgi",
-            "--bind",
-            f"{HOST}:{port}",
-            "--workers",
-            str(workers),
-            "--worker-class",
-            "sync",
-            "--timeout",
-            "120",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=dict(os.environ),
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if request(port, "GET", "/healthz")[0] == 200 and len(children_of(server.pid)) == workers:
-                return server, children_of(server.pid)
-        except OSError:
-            pass
-        time.sleep(0.2)
-    server.terminate()
-    raise RuntimeError("gunicorn did not start")
 
 
 def send_all(port: int, senders: list[dict[str, Any]], first: int, count: int) -> dict[str, Any]:

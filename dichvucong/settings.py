@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "dichvucong.organisations",
     "dichvucong.catalogue",
     "dichvucong.dossiers",
+    "dichvucong.payments",
     "dichvucong.api",
     "dichvucong.web",
 ]
@@ -410,6 +411,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(os.environ.get("OVERDUE_SCAN_SECONDS", "300")),
         "options": {"expires": 300.0},
     },
+    "settle-payment-orders": {
+        "task": "dichvucong.payments.tasks.settle_open_orders",
+        "schedule": float(os.environ.get("PAYMENT_SETTLE_SECONDS", "60")),
+        "options": {"expires": 60.0},
+    },
 }
 
 # The outbox (dichvucong/core/outbox.py). "celery": each message is sent to a worker when its transaction
@@ -435,3 +441,39 @@ ONESTOP_READ_TIMEOUT_SECONDS = float(os.environ.get("ONESTOP_READ_TIMEOUT_SECOND
 SANDBOX_ONESTOP_URL = os.environ.get("SANDBOX_ONESTOP_URL", "http://127.0.0.1:8103")
 # Download addresses of submitted documents given to one-stop systems (DuongDanTaiTep) are signed and expire.
 ONESTOP_DOCUMENT_URL_SECONDS = int(os.environ.get("ONESTOP_DOCUMENT_URL_SECONDS", str(7 * 24 * 3600)))
+
+# The online payment platform (dichvucong/payments). Money is an integer number of đồng.
+# Provider plugins: a provider's `protocol` → the class that speaks it (dichvucong/payments/providers/).
+PAYMENT_PROVIDERS = {
+    "vnpay": "dichvucong.payments.providers.vnpay.VnpayProvider",
+    "momo": "dichvucong.payments.providers.momo.MomoProvider",
+}
+# Bill look-up adapters: a biller's `adapter` → the class that looks its bills up (dichvucong/payments/billers.py).
+PAYMENT_BILL_ADAPTERS = {
+    "signed_json": "dichvucong.payments.billers.SignedJsonAdapter",
+}
+# How long the payer has to pay an order (the provider's page is given the same deadline).
+PAYMENT_ORDER_TTL_SECONDS = int(os.environ.get("PAYMENT_ORDER_TTL_SECONDS", str(15 * 60)))
+# A payment the provider made within this long after the deadline still pays the order (its notification may
+# be slow); later, the money is kept for refund.
+PAYMENT_LATE_GRACE_SECONDS = int(os.environ.get("PAYMENT_LATE_GRACE_SECONDS", "300"))
+# A report whose payment time is before the order was made, or after now, by more than this, is refused.
+PAYMENT_CLOCK_SKEW_SECONDS = int(os.environ.get("PAYMENT_CLOCK_SKEW_SECONDS", "300"))
+# Open orders older than this are settled by asking the provider (the notification may never come).
+PAYMENT_QUERY_AFTER_SECONDS = int(os.environ.get("PAYMENT_QUERY_AFTER_SECONDS", "300"))
+# Look-ups of bills and checks of receipts that find nothing, allowed per address in a window.
+PAYMENT_LOOKUP_ATTEMPTS = int(os.environ.get("PAYMENT_LOOKUP_ATTEMPTS", "10"))
+PAYMENT_LOOKUP_WINDOW_SECONDS = int(os.environ.get("PAYMENT_LOOKUP_WINDOW_SECONDS", str(15 * 60)))
+# The order page asks the provider itself once an order has waited this long, at most once per EVERY seconds.
+PAYMENT_PAGE_SETTLE_AFTER_SECONDS = int(os.environ.get("PAYMENT_PAGE_SETTLE_AFTER_SECONDS", "10"))
+PAYMENT_PAGE_SETTLE_EVERY_SECONDS = int(os.environ.get("PAYMENT_PAGE_SETTLE_EVERY_SECONDS", "15"))
+PAYMENT_SETTLE_LIMIT = int(os.environ.get("PAYMENT_SETTLE_LIMIT", "500"))
+PAYMENT_CONNECT_TIMEOUT_SECONDS = float(os.environ.get("PAYMENT_CONNECT_TIMEOUT_SECONDS", "5"))
+PAYMENT_READ_TIMEOUT_SECONDS = float(os.environ.get("PAYMENT_READ_TIMEOUT_SECONDS", "20"))
+# Where `make run` serves sandbox-bank (both provider protocols) and sandbox-billers (the agencies' bill
+# systems); `loaddemo` registers them.
+SANDBOX_BANK_URL = os.environ.get("SANDBOX_BANK_URL", "http://127.0.0.1:8104")
+SANDBOX_BILLERS_URL = os.environ.get("SANDBOX_BILLERS_URL", "http://127.0.0.1:8105")
+# The national payment platform's interface for one-stop systems (INIT, QUERY, GET_BILL), under this path.
+PAYGOV_PATH = os.environ.get("PAYGOV_PATH", "paygov/")
+PAYGOV_VERSION = "1.0.6"

@@ -10,6 +10,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
     path(settings.LEGACY_SYNC_PATH, include("dichvucong.api.legacy_sync")),
+    path(settings.PAYGOV_PATH, include("dichvucong.api.paygov")),
+    path("thanh-toan/tb/", include("dichvucong.api.payment_callbacks")),
     path("oidc/", include("dichvucong.accounts.oidc_views")),
     path("quan-tri/", admin.site.urls),
     path("", include("dichvucong.web.urls")),

@@ -22,6 +22,16 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[N
 
 
 @pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Every test starts in the portal's language (Vietnamese), whatever the test before it on this worker did."""
+    from django.conf import settings
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache() -> None:
     """Rendered fragments are keyed by row ids, which tests reuse."""
     from django.core.cache import cache

@@ -51,6 +51,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "catalogue.view_procedure",
             "dossiers.view_dossier",
             "dossiers.add_apology",
+            "payments.view_bill",
+            "payments.view_paymentorder",
         }
     ),
     Role.HEAD: frozenset(
@@ -61,6 +63,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "accounts.view_auditevent",
             "dossiers.view_dossier",
             "dossiers.add_apology",
+            "payments.view_bill",
+            "payments.view_paymentorder",
+            "payments.view_ledgerentry",
         }
     ),
 }

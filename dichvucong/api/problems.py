@@ -22,6 +22,7 @@ TITLES = {
     403: "Không có quyền",
     404: "Không tìm thấy",
     405: "Phương thức không được hỗ trợ",
+    409: "Xung đột dữ liệu",
     410: "Không còn hiệu lực",
     413: "Yêu cầu quá lớn",
     415: "Loại tệp không được chấp nhận",

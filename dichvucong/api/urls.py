@@ -2,7 +2,7 @@
 
 from ninja import NinjaAPI
 
-from . import agency, catalogue, officer, officer_dossiers, organisations, problems
+from . import agency, agency_payments, catalogue, officer, officer_dossiers, organisations, problems
 
 api = NinjaAPI(
     title="dichvucong API",
@@ -19,3 +19,4 @@ api.add_router("/v1", organisations.router)
 api.add_router("/v1", officer.router)
 api.add_router("/v1", officer_dossiers.router)
 api.add_router("/v1/agency", agency.router)
+api.add_router("/v1/agency/payments", agency_payments.router)

@@ -1,4 +1,5 @@
 from collections.abc import Callable
+from typing import cast
 
 from django.conf import settings
 from django.core.handlers.exception import response_for_exception
@@ -13,7 +14,20 @@ class VietnameseFirstLocaleMiddleware(LocaleMiddleware):
     """Vietnamese unless the person chose another language on the site (the language cookie).
 
     Many citizens' phones and browsers are set to English; the portal does not guess from Accept-Language.
+    The language is the request's only: the thread's language before it is restored afterwards, so that work
+    done later on the same thread (a task run eagerly, the next test) is not done in the visitor's language.
     """
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        before = translation.get_language()
+        try:
+            response = cast(HttpResponse, super().__call__(request))  # the portal's middleware is synchronous
+        finally:
+            if before:
+                translation.activate(before)
+            else:
+                translation.deactivate()
+        return response
 
     def process_request(self, request: HttpRequest) -> None:
         language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")

@@ -19,6 +19,7 @@ from dichvucong.accounts.models import User
 from dichvucong.catalogue import selectors as catalogue
 from dichvucong.dossiers import attachments, drafts, eforms, selectors
 from dichvucong.dossiers.models import Dossier, DossierDocument, Draft, Rating, Status, StoredDocument
+from dichvucong.payments.bills import fee_lines
 
 from .draft_pages import ReviewSection, form_sections
 
@@ -212,6 +213,7 @@ class DossierPage:
     agency_average: Average | None
     finished: bool
     forms: list[tuple[str, str]]  # (number, label) of the printed forms this dossier has
+    fees: list[dict[str, Any]]  # the fee lines to pay on the portal (payments.bills.fee_lines), [] when none
 
 
 def rating_of(dossier: Dossier) -> Rating | None:
@@ -265,6 +267,7 @@ def dossier_page(user: User, code: str) -> DossierPage:
         agency_average=agency_average(dossier.agency_id),
         finished=finished,
         forms=[(number, str(FORM_LABELS[number])) for number in numbers],
+        fees=fee_lines(dossier.details if isinstance(dossier.details, dict) else {}),
     )
 
 

@@ -1,4 +1,4 @@
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
 from . import account_views, dossier_views, views
 
@@ -35,6 +35,7 @@ urlpatterns = [
     ),
     path("thong-bao/", dossier_views.notifications, name="notifications"),
     path("tra-cuu-ho-so/", dossier_views.lookup, name="dossier_lookup"),
+    path("", include("dichvucong.web.payment_urls")),
     path("hoi-dap/", views.faqs, name="faqs"),
     path("hoi-dap/<str:code>/", views.faq, name="faq"),
     path("co-quan/", views.agencies, name="agencies"),

@@ -420,7 +420,8 @@ def test_the_task_delivers_the_message(db: None) -> None:
 def test_celery_is_configured_for_at_least_once_tasks_and_the_periodic_sweeps() -> None:
     import dichvucong.accounts.tasks
     import dichvucong.core.tasks
-    import dichvucong.dossiers.tasks  # noqa: F401  (what a worker's autodiscovery imports)
+    import dichvucong.dossiers.tasks
+    import dichvucong.payments.tasks  # noqa: F401  (what a worker's autodiscovery imports)
     from dichvucong.celery import app
 
     conf = app.conf
@@ -430,5 +431,6 @@ def test_celery_is_configured_for_at_least_once_tasks_and_the_periodic_sweeps() 
     assert {
         "dichvucong.core.tasks.sweep_outbox",
         "dichvucong.accounts.tasks.deliver_pending_logouts",
+        "dichvucong.payments.tasks.settle_open_orders",
     } <= scheduled
     assert scheduled <= set(app.tasks)  # every periodic task exists

@@ -21,8 +21,6 @@ import json
 import os
 import random
 import shutil
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -38,10 +36,10 @@ import pytest
 from django.conf import settings
 
 from dichvucong.core import signing
+from tests.portal_process import ROOT, Database, Portal
 
 pytestmark = pytest.mark.xdist_group("sync-replay")
 
-ROOT = Path(__file__).resolve().parents[2]
 SECRET = "whsec_" + "cmVwbGF5LXRlc3Qtc2VjcmV0LTMyLWJ5dGVzLWxvbmch"
 KEY_ID = "replay-ha-noi"
 T0 = dt.datetime(2026, 11, 2, 1, 0, tzinfo=dt.UTC)  # Monday 08:00 in Hà Nội
@@ -67,46 +65,8 @@ print(",".join(Agency.objects.filter(parent__code="UBND-01").order_by("code").va
 # --- the databases ---------------------------------------------------------------------------------------------
 
 
-class Database:
-    """A database the portal process uses and this test reads: its DATABASE_URL and a raw connection."""
-
-    def __init__(self, url: str, vendor: str, sqlite_path: Path | None = None) -> None:
-        self.url, self.vendor, self.sqlite_path = url, vendor, sqlite_path
-
-    def connect(self) -> Any:
-        if self.vendor == "sqlite":
-            return sqlite3.connect(self.sqlite_path, timeout=30)
-        import psycopg
-
-        return psycopg.connect(self.url, autocommit=True)
-
-    def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        connection = self.connect()
-        try:
-            placeholder_sql = sql if self.vendor == "postgresql" else sql.replace("%s", "?")
-            return [tuple(row) for row in connection.execute(placeholder_sql, params).fetchall()]
-        finally:
-            connection.close()
-
-    def in_write_transaction(self) -> bool:
-        """Whether another process is inside a write transaction right now (the portal, mid-ingest)."""
-        if self.vendor == "sqlite":
-            probe = sqlite3.connect(self.sqlite_path, timeout=0, isolation_level=None)
-            try:
-                probe.execute("BEGIN IMMEDIATE")
-                probe.execute("ROLLBACK")
-                return False
-            except sqlite3.OperationalError:
-                return True
-            finally:
-                probe.close()
-        name = self.url.rsplit("/", 1)[1]
-        found = self.rows(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND backend_xid IS NOT NULL "
-            "AND pid <> pg_backend_pid()",
-            (name,),
-        )
-        return bool(found[0][0])
+class ReplayDatabase(Database):
+    """The replay test's view of a portal database."""
 
     def state(self) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
         """Every dossier column the sync sets (not ids nor row timestamps), and every event."""
@@ -146,11 +106,11 @@ def _setup(database: Database) -> list[str]:
 
 
 @contextmanager
-def two_databases(tmp_path: Path) -> Iterator[tuple[Database, Database, list[str]]]:
+def two_databases(tmp_path: Path) -> Iterator[tuple[ReplayDatabase, ReplayDatabase, list[str]]]:
     """A reference database and a chaos one, both migrated with the register loaded (set up once, copied)."""
     engine = settings.DATABASES["default"]["ENGINE"]
     if "sqlite" in engine:
-        reference = Database(
+        reference = ReplayDatabase(
             f"sqlite:///{tmp_path / 'reference.sqlite3'}", "sqlite", tmp_path / "reference.sqlite3"
         )
         communes = _setup(reference)
@@ -160,7 +120,7 @@ def two_databases(tmp_path: Path) -> Iterator[tuple[Database, Database, list[str
         shutil.copy(tmp_path / "reference.sqlite3", tmp_path / "chaos.sqlite3")
         yield (
             reference,
-            Database(f"sqlite:///{tmp_path / 'chaos.sqlite3'}", "sqlite", tmp_path / "chaos.sqlite3"),
+            ReplayDatabase(f"sqlite:///{tmp_path / 'chaos.sqlite3'}", "sqlite", tmp_path / "chaos.sqlite3"),
             communes,
         )
         return
@@ -175,78 +135,20 @@ def two_databases(tmp_path: Path) -> Iterator[tuple[Database, Database, list[str
         for name in names:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{names[0]}"')
-    reference = Database(f"{base}/{names[0]}", "postgresql")
+    reference = ReplayDatabase(f"{base}/{names[0]}", "postgresql")
     try:
         communes = _setup(reference)
         with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
             admin.execute(f'CREATE DATABASE "{names[1]}" TEMPLATE "{names[0]}"')
-        yield reference, Database(f"{base}/{names[1]}", "postgresql"), communes
+        yield reference, ReplayDatabase(f"{base}/{names[1]}", "postgresql"), communes
     finally:
         with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
             for name in names:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-# --- the portal process ----------------------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class Portal:
-    """gunicorn serving the portal on `database`, in its own process group (so that SIGKILL takes it whole)."""
-
-    def __init__(self, database: Database, log: Path) -> None:
-        self.port = _free_port()
-        env = {
-            **os.environ,
-            "DATABASE_URL": database.url,
-            "DJANGO_SETTINGS_MODULE": "dichvucong.settings",
-            "OUTBOX_DISPATCH": "none",
-            "LOG_LEVEL": "WARNING",
-        }
-        self.process = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "gunicorn"),
-                "dichvucong.wsgi",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                "1",
-                "--timeout",
-                "120",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log.open("a"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if self.request("GET", "/healthz")[0] == 200:
-                    return
-            except OSError:
-                time.sleep(0.2)
-        self.kill()
-        pytest.fail(f"the portal did not start:\n{log.read_text()[-3000:]}")
-
-    def request(
-        self, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
-    ) -> tuple[int, bytes]:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
-        try:
-            connection.request(method, path, body=body or None, headers=headers or {})
-            response = connection.getresponse()
-            return response.status, response.read()
-        finally:
-            connection.close()
+class ReplayPortal(Portal):
+    """The portal, receiving signed status batches."""
 
     def post_batch(self, events: list[dict[str, Any]]) -> dict[str, Any]:
         body = json.dumps({"events": events}).encode()
@@ -258,11 +160,6 @@ class Portal:
         status, content = self.request("POST", "/api/v1/agency/status-events", body, headers)
         assert status == 200, content[:2000]
         return dict(json.loads(content))
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=30)
 
 
 # --- the batches ---------------------------------------------------------------------------------------------
@@ -358,7 +255,7 @@ def test_replay_after_kill_9_mid_ingest_gives_the_same_state(tmp_path: Path) -> 
         assert all(len(batch) <= 1000 for batch in batches) and sum(map(len, batches)) > 3500
 
         # 1. The reference run, in the clean order.
-        reference = Portal(reference_db, tmp_path / "reference.log")
+        reference = ReplayPortal(reference_db, tmp_path / "reference.log")
         try:
             for batch in [first, *batches]:
                 reference.post_batch(batch)
@@ -369,7 +266,7 @@ def test_replay_after_kill_9_mid_ingest_gives_the_same_state(tmp_path: Path) -> 
         assert len(expected[1]) == sum(map(len, batches)) + len(first) - 1  # less the other province's event
 
         # 2. The chaos run: kill -9 while the killed batch is being ingested.
-        portal = Portal(chaos_db, tmp_path / "chaos.log")
+        portal = ReplayPortal(chaos_db, tmp_path / "chaos.log")
         sending = threading.Event()
         outcome: dict[str, Any] = {}
 
@@ -397,7 +294,7 @@ def test_replay_after_kill_9_mid_ingest_gives_the_same_state(tmp_path: Path) -> 
         assert recorded and not recorded & killed_ids, "a killed batch leaves nothing"
 
         # 3. Restart, replay everything in another order.
-        portal = Portal(chaos_db, tmp_path / "chaos.log")
+        portal = ReplayPortal(chaos_db, tmp_path / "chaos.log")
         try:
             replay = [first, *batches]
             random.Random(7).shuffle(replay)

@@ -7,6 +7,7 @@ from dichvucong.accounts.demo import load_demo_accounts
 from dichvucong.catalogue.demo import load_demo
 from dichvucong.dossiers.demo import load_demo_integrations
 from dichvucong.dossiers.demo_eforms import load_demo_eforms
+from dichvucong.payments.demo import load_demo_payments
 
 
 class Command(BaseCommand):
@@ -28,3 +29,4 @@ class Command(BaseCommand):
         self.stdout.write(load_demo_accounts())
         self.stdout.write(load_demo_integrations())
         self.stdout.write(load_demo_eforms())
+        self.stdout.write(load_demo_payments())
