@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "dichvucong.catalogue",
     "dichvucong.dossiers",
     "dichvucong.payments",
+    "dichvucong.feedback",
+    "dichvucong.support",
     "dichvucong.api",
     "dichvucong.web",
 ]
@@ -112,6 +114,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "dichvucong.web.context_processors.portal",
             ],
         },
     }
@@ -416,6 +419,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(os.environ.get("PAYMENT_SETTLE_SECONDS", "60")),
         "options": {"expires": 60.0},
     },
+    "feedback-reminders": {
+        "task": "dichvucong.feedback.tasks.send_reminders",
+        "schedule": float(os.environ.get("FEEDBACK_REMINDER_SECONDS", "900")),
+        "options": {"expires": 900.0},
+    },
 }
 
 # The outbox (dichvucong/core/outbox.py). "celery": each message is sent to a worker when its transaction
@@ -477,3 +485,31 @@ SANDBOX_BILLERS_URL = os.environ.get("SANDBOX_BILLERS_URL", "http://127.0.0.1:81
 # The national payment platform's interface for one-stop systems (INIT, QUERY, GET_BILL), under this path.
 PAYGOV_PATH = os.environ.get("PAYGOV_PATH", "paygov/")
 PAYGOV_VERSION = "1.0.6"
+
+# --- Feedback and petitions (phản ánh, kiến nghị) and support ------------------------------------------------------
+# Time limits in working days (DOMAIN.md: forwarding within 5 working days of receipt (Decree 20/2008); the
+# handling time of 15 working days is unconfirmed (?), hence a setting).
+FEEDBACK_FORWARD_WORKING_DAYS = int(os.environ.get("FEEDBACK_FORWARD_WORKING_DAYS", "5"))
+FEEDBACK_HANDLING_WORKING_DAYS = int(os.environ.get("FEEDBACK_HANDLING_WORKING_DAYS", "15"))
+# Whether an agency that receives feedback transferred from another gets the full handling time again (?);
+# when False the first agency's deadline stands.
+FEEDBACK_TRANSFER_RESTARTS_CLOCK = env_bool("FEEDBACK_TRANSFER_RESTARTS_CLOCK", True)
+# Handlers are reminded this many working days before the answer is due; when it is overdue their heads are
+# told, and after this many more working days the heads of the agency above.
+FEEDBACK_REMIND_BEFORE_WORKING_DAYS = int(os.environ.get("FEEDBACK_REMIND_BEFORE_WORKING_DAYS", "2"))
+FEEDBACK_ESCALATE_AFTER_WORKING_DAYS = int(os.environ.get("FEEDBACK_ESCALATE_AFTER_WORKING_DAYS", "3"))
+FEEDBACK_MAX_ATTACHMENTS = int(os.environ.get("FEEDBACK_MAX_ATTACHMENTS", "5"))
+# Look-ups of feedback by code and phone that find nothing, allowed per address in a window.
+FEEDBACK_LOOKUP_ATTEMPTS = int(os.environ.get("FEEDBACK_LOOKUP_ATTEMPTS", "10"))
+FEEDBACK_LOOKUP_WINDOW_SECONDS = int(os.environ.get("FEEDBACK_LOOKUP_WINDOW_SECONDS", str(15 * 60)))
+# The Open311 GeoReport v2 interface: where it is served and the jurisdiction it answers for.
+OPEN311_PATH = os.environ.get("OPEN311_PATH", "open311/v2/")
+OPEN311_JURISDICTION_ID = os.environ.get("OPEN311_JURISDICTION_ID", "dichvucong.gov.vn")
+# The agency whose officers run the call centre and the site's help desk (tickets start with it).
+SUPPORT_DESK_AGENCY_CODE = os.environ.get("SUPPORT_DESK_AGENCY_CODE", "VPCP")
+# The call centre's number, shown on the help centre and in the footer.
+SUPPORT_HOTLINE = os.environ.get("SUPPORT_HOTLINE", "18001096")
+# Questions a visitor may send from the site per hour (per address), and ticket look-ups that find nothing.
+SUPPORT_QUESTIONS_PER_HOUR = int(os.environ.get("SUPPORT_QUESTIONS_PER_HOUR", "20"))
+SUPPORT_LOOKUP_ATTEMPTS = int(os.environ.get("SUPPORT_LOOKUP_ATTEMPTS", "10"))
+SUPPORT_LOOKUP_WINDOW_SECONDS = int(os.environ.get("SUPPORT_LOOKUP_WINDOW_SECONDS", str(15 * 60)))

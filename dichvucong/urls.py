@@ -12,6 +12,7 @@ urlpatterns = [
     path(settings.LEGACY_SYNC_PATH, include("dichvucong.api.legacy_sync")),
     path(settings.PAYGOV_PATH, include("dichvucong.api.paygov")),
     path("thanh-toan/tb/", include("dichvucong.api.payment_callbacks")),
+    path(settings.OPEN311_PATH, include("dichvucong.api.open311")),
     path("oidc/", include("dichvucong.accounts.oidc_views")),
     path("quan-tri/", admin.site.urls),
     path("", include("dichvucong.web.urls")),

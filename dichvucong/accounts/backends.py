@@ -10,7 +10,7 @@ from django.contrib.auth.models import Permission
 
 from .roles import permissions_for_roles
 
-PORTAL_APPS = ("core", "organisations", "catalogue", "accounts", "payments")
+PORTAL_APPS = ("core", "organisations", "catalogue", "accounts", "payments", "feedback", "support")
 
 
 class RolePermissionBackend(ModelBackend):

@@ -13,6 +13,7 @@ class Role(models.TextChoices):
     CATALOGUE_EDITOR = "catalogue_editor", _("Cán bộ cập nhật thủ tục hành chính")
     HANDLER = "handler", _("Cán bộ xử lý hồ sơ")
     HEAD = "head", _("Lãnh đạo đơn vị")
+    CALL_CENTRE = "call_centre", _("Điện thoại viên tổng đài hỗ trợ")
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -53,6 +54,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "dossiers.add_apology",
             "payments.view_bill",
             "payments.view_paymentorder",
+            "feedback.view_feedback",
+            "feedback.change_feedback",
+            "support.view_ticket",
+            "support.change_ticket",
         }
     ),
     Role.HEAD: frozenset(
@@ -66,6 +71,20 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "payments.view_bill",
             "payments.view_paymentorder",
             "payments.view_ledgerentry",
+            "feedback.view_feedback",
+            "feedback.change_feedback",
+            "support.view_ticket",
+            "support.change_ticket",
+        }
+    ),
+    Role.CALL_CENTRE: frozenset(
+        {
+            "organisations.view_agency",
+            "catalogue.view_procedure",
+            "catalogue.view_faq",
+            "support.view_ticket",
+            "support.add_ticket",
+            "support.change_ticket",
         }
     ),
 }

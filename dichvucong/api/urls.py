@@ -2,7 +2,17 @@
 
 from ninja import NinjaAPI
 
-from . import agency, agency_payments, catalogue, officer, officer_dossiers, organisations, problems
+from . import (
+    agency,
+    agency_payments,
+    catalogue,
+    officer,
+    officer_dossiers,
+    officer_feedback,
+    officer_support,
+    organisations,
+    problems,
+)
 
 api = NinjaAPI(
     title="dichvucong API",
@@ -18,5 +28,7 @@ api.add_router("/v1", catalogue.router)
 api.add_router("/v1", organisations.router)
 api.add_router("/v1", officer.router)
 api.add_router("/v1", officer_dossiers.router)
+api.add_router("/v1", officer_feedback.router)
+api.add_router("/v1", officer_support.router)
 api.add_router("/v1/agency", agency.router)
 api.add_router("/v1/agency/payments", agency_payments.router)

@@ -195,6 +195,7 @@ class LifeEvent(models.Model):
 class EntryKind(models.TextChoices):
     PROCEDURE = "procedure", _("Thủ tục hành chính")
     FAQ = "faq", _("Hỏi đáp")
+    FEEDBACK = "feedback", _("Phản ánh, kiến nghị")
 
 
 class SearchEntry(models.Model):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from django.conf import settings
@@ -19,6 +20,8 @@ from dichvucong.dossiers import attachments, drafts, eform_values, eforms, selec
 from dichvucong.dossiers.models import Draft, StoredDocument
 from dichvucong.organisations import selectors as organisations
 from dichvucong.organisations.models import AdministrativeUnit
+
+from . import support_pages
 
 # --- the form, field by field ---------------------------------------------------------------------------------
 
@@ -191,6 +194,11 @@ class Flow:
     def resume_url(self) -> str:
         return self.step_url(min(self.draft.step + 1, self.total))
 
+    @cached_property
+    def help(self) -> support_pages.HelpBlock:
+        """The procedure's questions and answers and a way to ask, beside every step of the form."""
+        return support_pages.help_block(self.procedure.code)
+
 
 def flow_for(draft: Draft) -> Flow:
     procedure = drafts.procedure_of(draft)
@@ -215,6 +223,10 @@ class StartPage:
     @property
     def optional_slots(self) -> list[eforms.Slot]:
         return [s for s in self.slots if not s.required]
+
+    @cached_property
+    def help(self) -> support_pages.HelpBlock:
+        return support_pages.help_block(self.procedure.code)
 
 
 def start_page(code: str, user: Any) -> StartPage:

@@ -33,6 +33,8 @@ from dichvucong.catalogue.search import Filters, SearchHit
 from dichvucong.organisations import selectors as organisations
 from dichvucong.organisations.models import AdministrativeUnit, Agency
 
+from . import support_pages
+
 # The procedures citizens use most, in the order the home page shows them.
 FEATURED_PROCEDURE_CODES: Final[tuple[str, ...]] = (
     "1.001193",
@@ -197,6 +199,11 @@ class HitView:
         return self.hit.kind == EntryKind.PROCEDURE
 
     @property
+    def is_feedback(self) -> bool:
+        """A published answer to feedback (its entry's code is the feedback's tracking code)."""
+        return self.hit.kind == EntryKind.FEEDBACK
+
+    @property
     def superseded(self) -> bool:
         return self.hit.status == ProcedureStatus.SUPERSEDED
 
@@ -316,6 +323,12 @@ class ProcedurePage:
     @cached_property
     def faqs(self) -> list[Faq]:
         return catalogue.faqs_for_procedure(self.procedure.code)
+
+    @cached_property
+    def help(self) -> support_pages.HelpBlock:
+        """The questions and answers and the way to ask, shown outside the cached body (a new answer shows
+        without waiting for the procedure's next version)."""
+        return support_pages.help_block(self.procedure.code)
 
 
 def procedure_page(code: str, *, version: int | None = None) -> ProcedurePage:

@@ -36,6 +36,8 @@ urlpatterns = [
     path("thong-bao/", dossier_views.notifications, name="notifications"),
     path("tra-cuu-ho-so/", dossier_views.lookup, name="dossier_lookup"),
     path("", include("dichvucong.web.payment_urls")),
+    path("", include("dichvucong.web.feedback_urls")),
+    path("", include("dichvucong.web.support_urls")),
     path("hoi-dap/", views.faqs, name="faqs"),
     path("hoi-dap/<str:code>/", views.faq, name="faq"),
     path("co-quan/", views.agencies, name="agencies"),

@@ -7,7 +7,9 @@ from dichvucong.accounts.demo import load_demo_accounts
 from dichvucong.catalogue.demo import load_demo
 from dichvucong.dossiers.demo import load_demo_integrations
 from dichvucong.dossiers.demo_eforms import load_demo_eforms
+from dichvucong.feedback.demo import load_demo_feedback
 from dichvucong.payments.demo import load_demo_payments
+from dichvucong.support.demo import load_demo_support
 
 
 class Command(BaseCommand):
@@ -30,3 +32,5 @@ class Command(BaseCommand):
         self.stdout.write(load_demo_integrations())
         self.stdout.write(load_demo_eforms())
         self.stdout.write(load_demo_payments())
+        self.stdout.write(load_demo_feedback())
+        self.stdout.write(load_demo_support())
