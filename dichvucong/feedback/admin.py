@@ -24,8 +24,9 @@ from django.utils.translation import gettext_lazy as _
 
 from dichvucong.core import audit
 from dichvucong.core.admin_mixins import AgencyScopedAdmin, OperatorOnlyAdmin, ReadOnlyAdmin, request_scope
+from dichvucong.core.admin_pages import form_html as _form_html
+from dichvucong.core.admin_pages import page as _page
 from dichvucong.core.errors import DomainError
-from dichvucong.payments.admin import _form_html, _page
 
 from . import selectors, services, states
 from .admin_forms import Open311ClientForm

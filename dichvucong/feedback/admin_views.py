@@ -23,9 +23,10 @@ from django.utils.translation import gettext
 from dichvucong.accounts.models import User
 from dichvucong.core import audit
 from dichvucong.core.admin_mixins import request_scope
+from dichvucong.core.admin_pages import form_html as _form_html
+from dichvucong.core.admin_pages import page as _page
 from dichvucong.core.errors import DomainError, ValidationFailed
 from dichvucong.dossiers.attachments import EXTENSIONS
-from dichvucong.payments.admin import _form_html, _page
 
 from . import redaction, selectors, services
 from .admin_forms import (

@@ -13,13 +13,11 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -30,6 +28,8 @@ from dichvucong.core.admin_mixins import (
     ReadOnlyAdmin,
     request_scope,
 )
+from dichvucong.core.admin_pages import form_html as _form_html
+from dichvucong.core.admin_pages import page as _page
 from dichvucong.core.errors import DomainError, ValidationFailed
 from dichvucong.payments import reconciliation, services
 from dichvucong.payments.models import (
@@ -58,31 +58,6 @@ def _dong(amount: int | None) -> str:
 
 def _local(moment: Any) -> str:
     return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M:%S") if moment else ""
-
-
-def _page(
-    request: HttpRequest, model_admin: admin.ModelAdmin[Any], title: str, body: SafeString
-) -> HttpResponse:
-    """A back-office page of our own inside the admin's frame (the admin's base template shows `content`)."""
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "title": title,
-        "opts": model_admin.model._meta,
-        "content": body,
-    }
-    return TemplateResponse(request, "admin/base_site.html", context)
-
-
-def _form_html(request: HttpRequest, form: forms.Form, submit: str, *, multipart: bool = False) -> SafeString:
-    return format_html(
-        '<form method="post"{}><input type="hidden" name="csrfmiddlewaretoken" value="{}">'
-        '<fieldset class="module aligned">{}</fieldset>'
-        '<div class="submit-row"><input type="submit" class="default" value="{}"></div></form>',
-        mark_safe(' enctype="multipart/form-data"') if multipart else "",  # a constant
-        get_token(request),
-        form.as_div(),
-        submit,
-    )
 
 
 def _errors_table(failure: ValidationFailed) -> SafeString:

@@ -9,12 +9,10 @@ import re
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.middleware.csrf import get_token
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join, linebreaks
@@ -23,6 +21,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dichvucong.core.admin_mixins import request_scope
+from dichvucong.core.admin_pages import form_html, page
 from dichvucong.core.errors import DomainError, NotFound, ValidationFailed
 from dichvucong.organisations.models import Agency, AgencyLevel
 
@@ -157,30 +156,6 @@ def add_failure(form: forms.Form, failure: DomainError) -> None:
 
 
 # --- rendering -------------------------------------------------------------------------------------------------
-
-
-def page(
-    request: HttpRequest, model_admin: admin.ModelAdmin[Any], title: str, body: SafeString
-) -> HttpResponse:
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "title": title,
-        "opts": model_admin.model._meta,
-        "content": body,
-    }
-    return TemplateResponse(request, "admin/base_site.html", context)
-
-
-def form_html(request: HttpRequest, form: forms.Form, submit: str, action: str = "") -> SafeString:
-    return format_html(
-        '<form method="post"{}><input type="hidden" name="csrfmiddlewaretoken" value="{}">'
-        '<fieldset class="module aligned">{}</fieldset>'
-        '<div class="submit-row"><input type="submit" class="default" value="{}"></div></form>',
-        format_html(' action="{}"', action) if action else "",
-        get_token(request),
-        form.as_div(),
-        submit,
-    )
 
 
 def _facts(ticket: Ticket) -> SafeString:
@@ -350,7 +325,7 @@ def ticket_page(request: HttpRequest, model_admin: Any, object_id: str) -> HttpR
                             request,
                             action.form(initial=action.initial(ticket), auto_id=f"id_{action.name}_%s"),
                             str(action.title),
-                            action.url(ticket),
+                            action=action.url(ticket),
                         ),
                     )
                 )
