@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "dichvucong.payments",
     "dichvucong.feedback",
     "dichvucong.support",
+    "dichvucong.stats",
+    "dichvucong.monitoring",
     "dichvucong.api",
     "dichvucong.web",
 ]
@@ -97,6 +99,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "dichvucong.core.middleware.NotFoundMiddleware",
+    "dichvucong.stats.middleware.VisitCounterMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -216,6 +219,9 @@ SEARCH_TYPO_MIN_SCORE = int(os.environ.get("SEARCH_TYPO_MIN_SCORE", "70"))
 # Procedure code prefixes the catalogue accepts. DOMAIN.md: 1, 2, 3 are confirmed; 5 and 6 (internal procedures)
 # are unconfirmed (?), so they are configurable.
 PROCEDURE_CODE_PREFIXES = env_list("PROCEDURE_CODE_PREFIXES", "1,2,3,5,6")
+# Four-eyes review of procedure versions (docs/back-office.md): the officer who sent a version for review may not
+# publish it. Off only where an agency has a single catalogue officer.
+CATALOGUE_REVIEW_FOUR_EYES = env_bool("CATALOGUE_REVIEW_FOUR_EYES", True)
 
 # --- Accounts, identity provider, single sign-on ---------------------------------------------------------------
 # The national identity provider (VNeID) the portal is a client of. In development it is `sandbox-idp`
@@ -424,6 +430,21 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(os.environ.get("FEEDBACK_REMINDER_SECONDS", "900")),
         "options": {"expires": 900.0},
     },
+    "stats-roll-up": {
+        "task": "dichvucong.stats.tasks.roll_up",
+        "schedule": float(os.environ.get("STATS_ROLLUP_SECONDS", "30")),
+        "options": {"expires": 30.0},
+    },
+    "integration-health": {
+        "task": "dichvucong.monitoring.tasks.evaluate_integrations",
+        "schedule": float(os.environ.get("MONITORING_EVALUATE_SECONDS", "60")),
+        "options": {"expires": 60.0},
+    },
+    "integration-calls-prune": {
+        "task": "dichvucong.monitoring.tasks.prune_calls",
+        "schedule": 24 * 3600.0,
+        "options": {"expires": 3600.0},
+    },
 }
 
 # The outbox (dichvucong/core/outbox.py). "celery": each message is sent to a worker when its transaction
@@ -513,3 +534,65 @@ SUPPORT_HOTLINE = os.environ.get("SUPPORT_HOTLINE", "18001096")
 SUPPORT_QUESTIONS_PER_HOUR = int(os.environ.get("SUPPORT_QUESTIONS_PER_HOUR", "20"))
 SUPPORT_LOOKUP_ATTEMPTS = int(os.environ.get("SUPPORT_LOOKUP_ATTEMPTS", "10"))
 SUPPORT_LOOKUP_WINDOW_SECONDS = int(os.environ.get("SUPPORT_LOOKUP_WINDOW_SECONDS", str(15 * 60)))
+
+# --- Public statistics and the service-quality index (docs/statistics.md) -------------------------------------
+# Points of the index's groups (DOMAIN.md, total 100); online service 12 and online payment 10 are unconfirmed (?).
+STATS_INDEX_POINTS = {
+    "publicity": 18,
+    "progress": 20,
+    "online_service": int(os.environ.get("STATS_POINTS_ONLINE_SERVICE", "12")),
+    "online_payment": int(os.environ.get("STATS_POINTS_ONLINE_PAYMENT", "10")),
+    "satisfaction": 18,
+    "digitisation": 22,
+}
+# DOMAIN.md's unit classification (?) of the average rating out of 18: (lower bound, bound included, label).
+STATS_SATISFACTION_CLASSES = [
+    (15.0, False, _("Xuất sắc")),
+    (12.0, True, _("Tốt")),
+    (9.0, True, _("Khá")),
+    (6.0, True, _("Trung bình")),
+    (float("-inf"), True, _("Yếu")),
+]
+# The same bands scaled to the index's 100 points (no published classification of the index was found).
+STATS_INDEX_CLASSES = [
+    (15 / 18 * 100, False, _("Xuất sắc")),
+    (12 / 18 * 100, True, _("Tốt")),
+    (9 / 18 * 100, True, _("Khá")),
+    (6 / 18 * 100, True, _("Trung bình")),
+    (float("-inf"), True, _("Yếu")),
+]
+# The social cost saved, estimated per online dossier and per online payment, in đồng (method on the page).
+# The press reports give totals (e.g. 4,222 billion đồng a year at 2018's volumes) but no per-unit figure: these
+# defaults are assumptions for operators to set.
+STATS_SAVING_PER_ONLINE_DOSSIER = int(os.environ.get("STATS_SAVING_PER_ONLINE_DOSSIER", "150000"))
+STATS_SAVING_PER_ONLINE_PAYMENT = int(os.environ.get("STATS_SAVING_PER_ONLINE_PAYMENT", "20000"))
+# How long the public statistics pages and API answers are cached (seconds); the roll-up runs every
+# STATS_ROLLUP_SECONDS.
+STATS_CACHE_SECONDS = int(os.environ.get("STATS_CACHE_SECONDS", "60"))
+# Cookie that marks a browser already counted as a visit today.
+STATS_VISIT_COOKIE = "dvc_visit"
+
+# --- Integration monitoring (issue 7) ---
+# The health of agencies' integrations (docs/monitoring.md): the error rate is taken over the last
+# MONITORING_WINDOW_MINUTES, and judged only when the window holds at least MONITORING_MIN_CALLS exchanges (a
+# handful of calls says little; consecutive failures cover quiet integrations). Rates are fractions (0.25 = 25 %).
+MONITORING_WINDOW_MINUTES = int(os.environ.get("MONITORING_WINDOW_MINUTES", "60"))
+MONITORING_MIN_CALLS = int(os.environ.get("MONITORING_MIN_CALLS", "10"))
+MONITORING_ERROR_RATE_AMBER = float(os.environ.get("MONITORING_ERROR_RATE_AMBER", "0.05"))
+MONITORING_ERROR_RATE_RED = float(os.environ.get("MONITORING_ERROR_RATE_RED", "0.25"))
+# Failed exchanges in a row (in one direction, within the window): one is amber, this many red.
+MONITORING_FAILURES_RED = int(os.environ.get("MONITORING_FAILURES_RED", "3"))
+# The age of the oldest undelivered outbox item of the integration (the lag), in minutes.
+MONITORING_LAG_MINUTES_AMBER = int(os.environ.get("MONITORING_LAG_MINUTES_AMBER", "15"))
+MONITORING_LAG_MINUTES_RED = int(os.environ.get("MONITORING_LAG_MINUTES_RED", "60"))
+# How far back the last successful exchange is looked for (the board shows "none in N days" beyond).
+MONITORING_LOOKBACK_DAYS = int(os.environ.get("MONITORING_LOOKBACK_DAYS", "7"))
+# A one-stop system that has sent no status event for this many hours (having sent some before) is amber: its
+# sync may have stopped without any failure to see. 0 turns the rule off.
+MONITORING_QUIET_HOURS_AMBER = int(os.environ.get("MONITORING_QUIET_HOURS_AMBER", "24"))
+# How long each recorded exchange with an integration is kept (the board looks back MONITORING_LOOKBACK_DAYS).
+MONITORING_KEEP_DAYS = int(os.environ.get("MONITORING_KEEP_DAYS", "30"))
+# At most this many undelivered outbox items per topic are attributed to integrations on each evaluation.
+MONITORING_OUTBOX_SCAN_LIMIT = int(os.environ.get("MONITORING_OUTBOX_SCAN_LIMIT", "5000"))
+# Recent calls listed on an integration's page.
+MONITORING_RECENT_CALLS = int(os.environ.get("MONITORING_RECENT_CALLS", "50"))

@@ -10,7 +10,17 @@ from django.contrib.auth.models import Permission
 
 from .roles import permissions_for_roles
 
-PORTAL_APPS = ("core", "organisations", "catalogue", "accounts", "payments", "feedback", "support")
+PORTAL_APPS = (
+    "core",
+    "organisations",
+    "catalogue",
+    "accounts",
+    "dossiers",
+    "payments",
+    "feedback",
+    "support",
+    "monitoring",
+)
 
 
 class RolePermissionBackend(ModelBackend):

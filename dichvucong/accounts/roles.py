@@ -64,8 +64,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         {
             "organisations.view_agency",
             "catalogue.view_procedure",
+            # Heads approve their agency's procedure versions (the review step, docs/back-office.md).
+            "catalogue.publish_procedure",
             "catalogue.view_faq",
-            "accounts.view_auditevent",
+            "core.view_auditevent",
             "dossiers.view_dossier",
             "dossiers.add_apology",
             "payments.view_bill",

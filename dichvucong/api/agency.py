@@ -21,6 +21,7 @@ from ninja import Router
 
 from dichvucong.dossiers import links, national, selectors, services, sync
 from dichvucong.dossiers.national import RecordError
+from dichvucong.monitoring.services import inbound
 
 from .agency_auth import AgencyAuth, AgencyCaller, raw_body, touch_integration
 from .agency_events import REQUEST_BODY, parse_event
@@ -68,6 +69,7 @@ def _ingest(caller: AgencyCaller, events: list[sync.EventIn]) -> list[sync.Event
     summary="Đồng bộ trạng thái hồ sơ (tối đa 1.000 sự kiện mỗi yêu cầu)",
     openapi_extra={"requestBody": REQUEST_BODY},
 )
+@inbound("status-events")
 def status_events(request: HttpRequest) -> HttpResponse:
     """Status changes and processing steps of the caller's dossiers, made on the portal or received at a counter.
     Idempotent by event id; the same events in any order give the same dossiers. One result per event, in order:
@@ -172,6 +174,7 @@ def dossier(request: HttpRequest, code: str) -> HttpResponse:
         }
     },
 )
+@inbound("results")
 def add_result(request: HttpRequest, code: str) -> HttpResponse:
     """A result document of one of the caller's dossiers, kept in the applicant's document store. The signature
     covers the raw multipart body. The type is read from the content, not from the name or the declared type.

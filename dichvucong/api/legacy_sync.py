@@ -40,6 +40,7 @@ from dichvucong.core.errors import NotFound
 from dichvucong.dossiers import links, national, selectors, sync
 from dichvucong.dossiers.models import AgencyIntegration, DossierEvent, LegacySession
 from dichvucong.dossiers.national import RecordError, format_time, parse_time
+from dichvucong.monitoring.services import observe
 from dichvucong.organisations.models import Agency
 
 from .agency_auth import agency_tree, raw_body, touch_integration
@@ -440,7 +441,17 @@ def endpoint(request: HttpRequest, **_: Any) -> JsonResponse:
     if unit is None:
         return _reply(WRONG_UNIT, "madonvi không phải mã đơn vị của hệ thống hoặc của đơn vị trực thuộc.")
     try:
-        return operation(Call(integration, unit[1], body))
+        with observe(
+            kind="onestop", integration_id=integration.pk, direction="in", operation=str(service)
+        ) as seen:
+            reply = operation(Call(integration, unit[1], body))
+            # Answers always start with error_code (`_reply`): read it without parsing a large answer.
+            seen.error = (
+                ""
+                if reply.content.startswith(b'{"error_code": "00"')
+                else reply.content[:500].decode(errors="replace")
+            )
+            return reply
     except RecordError as exc:
         return _reply(INVALID, str(exc))
     except Exception:

@@ -12,6 +12,7 @@ from . import (
     officer_support,
     organisations,
     problems,
+    stats,
 )
 
 api = NinjaAPI(
@@ -30,5 +31,6 @@ api.add_router("/v1", officer.router)
 api.add_router("/v1", officer_dossiers.router)
 api.add_router("/v1", officer_feedback.router)
 api.add_router("/v1", officer_support.router)
+api.add_router("/v1/stats", stats.router)
 api.add_router("/v1/agency", agency.router)
 api.add_router("/v1/agency/payments", agency_payments.router)

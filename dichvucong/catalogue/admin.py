@@ -1,6 +1,7 @@
-"""The catalogue back office (quản trị): agencies and operators publish procedures and FAQ through import,
-revise a published procedure as a new draft version and publish it. The classes here only parse input and
-call `services` / `selectors`; published and superseded versions are never edited in place."""
+"""The catalogue back office (quản trị): operators import procedures and FAQ; agencies revise a published
+procedure as a new draft version, send it for review, and a head of agency (or an operator) publishes it or
+returns it with a reason (`admin_review.py`, `review.py`). The classes here only parse input and call
+`services` / `selectors`; versions in review, published and superseded are never edited in place."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
@@ -32,6 +34,7 @@ from .admin_forms import (
     LifeEventAdminForm,
     ProcedureAdminForm,
 )
+from .admin_review import ProcedureReviewViews
 from .models import Faq, Field, ImportRun, LifeEvent, Procedure, ProcedureStatus
 
 if TYPE_CHECKING:
@@ -39,7 +42,7 @@ if TYPE_CHECKING:
 
 admin.site.site_header = _("Quản trị Cổng Dịch vụ công")
 admin.site.site_title = _("Quản trị Cổng Dịch vụ công")
-admin.site.index_title = _("Quản trị danh mục thủ tục hành chính")
+admin.site.index_title = _("Trang quản trị")
 
 EXPORT_KINDS = ("procedures", "faqs")
 EXPORT_FORMATS = ("json", "csv")
@@ -72,8 +75,11 @@ def _titled(title: StrOrPromise) -> Any:
 # --- procedures ------------------------------------------------------------------------------------------------
 
 
+REVIEW_FIELDS = ("submitted_by", "submitted_at", "review_note")
+
+
 @admin.register(Procedure)
-class ProcedureAdmin(AgencyScopedAdmin):
+class ProcedureAdmin(ProcedureReviewViews, AgencyScopedAdmin):
     agency_field = "managing_agency"
     form = ProcedureAdminForm
     list_display = (
@@ -83,6 +89,7 @@ class ProcedureAdmin(AgencyScopedAdmin):
         "status_column",
         "managing_agency_column",
         "online_level_column",
+        "submitted_column",
         "published_at_column",
         "synthetic_column",
     )
@@ -93,13 +100,14 @@ class ProcedureAdmin(AgencyScopedAdmin):
         ("managing_agency__level", _titled(_("Cấp của cơ quan quản lý"))),
     )
     search_fields = ("code", "name")
-    list_select_related = ("managing_agency",)
+    list_select_related = ("managing_agency", "submitted_by")
     autocomplete_fields = ("managing_agency", "province")
     filter_horizontal = ("fields",)
-    actions = ("start_revision_action", "publish_action")
+    actions = ("start_revision_action", "submit_for_review_action", "publish_action")
     list_per_page = 50
     fieldsets = (
         (None, {"fields": PROCEDURE_SYSTEM}),
+        (_("Duyệt"), {"fields": REVIEW_FIELDS}),
         (
             _("Thông tin chung"),
             {
@@ -157,6 +165,15 @@ class ProcedureAdmin(AgencyScopedAdmin):
     published_at_column = _column("published_at", _("Công bố lúc"))
     synthetic_column = _column("synthetic", _("Giả lập"), boolean=True)
 
+    @admin.display(description=_("Gửi duyệt"), ordering="submitted_at")
+    def submitted_column(self, obj: Procedure) -> str:
+        if obj.submitted_at is None:
+            return "—"
+        return f"{obj.submitted_by or '—'} · {timezone.localtime(obj.submitted_at):%d/%m/%Y %H:%M}"
+
+    def get_urls(self) -> list[URLPattern]:
+        return self.review_urls() + super().get_urls()
+
     @staticmethod
     def _is_draft(obj: Procedure | None) -> bool:
         return obj is not None and obj.status == ProcedureStatus.DRAFT
@@ -177,7 +194,7 @@ class ProcedureAdmin(AgencyScopedAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Procedure | None = None) -> Any:
         if self._is_draft(obj):
-            return PROCEDURE_SYSTEM
+            return PROCEDURE_SYSTEM + REVIEW_FIELDS
         return [name for _title, options in self.fieldsets for name in options["fields"]]
 
     @admin.action(description=_("Tạo phiên bản mới để sửa"), permissions=["change"])
@@ -203,24 +220,43 @@ class ProcedureAdmin(AgencyScopedAdmin):
                 messages.SUCCESS,
             )
 
-    @admin.action(description=_("Công bố"), permissions=["change"])
+    @admin.action(description=_("Gửi duyệt"), permissions=["change"])
+    def submit_for_review_action(self, request: HttpRequest, queryset: QuerySet[Procedure]) -> None:
+        self._each(
+            request,
+            queryset,
+            lambda p: services.submit_for_review(procedure_id=p.pk, actor=request.user, request=request),
+            gettext("Đã gửi duyệt thủ tục %(code)s phiên bản %(version)s."),
+        )
+
+    @admin.action(description=_("Duyệt và công bố"), permissions=["publish"])
     def publish_action(self, request: HttpRequest, queryset: QuerySet[Procedure]) -> None:
+        self._each(
+            request,
+            queryset.exclude(status=ProcedureStatus.PUBLISHED),
+            lambda p: services.publish(procedure_id=p.pk, actor=request.user, request=request),
+            gettext("Đã công bố thủ tục %(code)s phiên bản %(version)s."),
+        )
+
+    def _each(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Procedure],
+        step: Callable[[Procedure], Procedure],
+        done: str,
+    ) -> None:
+        """One step on each selected version (the service audits it); one refused version (wrong state, the
+        four-eyes rule) does not stop the others."""
         for procedure in queryset.order_by("code", "version"):
-            if procedure.status == ProcedureStatus.PUBLISHED:
-                continue
             try:
-                services.publish(procedure=procedure)
+                step(procedure)
             except DomainError as error:
                 self.message_user(
                     request, f"{procedure.code} v{procedure.version}: {error.message}", messages.ERROR
                 )
                 continue
-            audit.record("catalogue.published", request=request, target=procedure)
             self.message_user(
-                request,
-                gettext("Đã công bố thủ tục %(code)s phiên bản %(version)s.")
-                % {"code": procedure.code, "version": procedure.version},
-                messages.SUCCESS,
+                request, done % {"code": procedure.code, "version": procedure.version}, messages.SUCCESS
             )
 
 

@@ -3,6 +3,7 @@ the denormalised search entries both search backends read."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -49,7 +50,10 @@ class TimeUnit(models.TextChoices):
 
 
 class ProcedureStatus(models.TextChoices):
+    """draft → review → published → superseded; review → draft when returned (catalogue/review.py)."""
+
     DRAFT = "draft", _("Bản nháp")
+    IN_REVIEW = "review", _("Chờ duyệt")
     PUBLISHED = "published", _("Đang áp dụng")
     SUPERSEDED = "superseded", _("Đã được thay thế")
 
@@ -113,16 +117,29 @@ class Procedure(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)
     superseded_at = models.DateTimeField(null=True, blank=True)
+    # The review step (docs/back-office.md): who sent this version for review and when, and the reason it was
+    # last returned to draft. Kept after publication: the four-eyes rule compares the publisher with them.
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True)
 
     class Meta:
         ordering = ["code", "-version"]
+        permissions = [("publish_procedure", "Duyệt và công bố thủ tục hành chính")]
         constraints = [
             models.UniqueConstraint(fields=["code", "version"], name="procedure_code_version_unique"),
             models.UniqueConstraint(
                 fields=["code"], condition=Q(status="published"), name="procedure_one_published_per_code"
             ),
         ]
-        indexes = [models.Index(fields=["code", "status"]), models.Index(fields=["status", "synthetic"])]
+        # The officer home counts drafts and versions awaiting review by managing agency.
+        indexes = [
+            models.Index(fields=["code", "status"]),
+            models.Index(fields=["status", "synthetic"]),
+            models.Index(fields=["managing_agency", "status"], name="procedure_agency_status_idx"),
+        ]
         verbose_name = _("thủ tục hành chính")
         verbose_name_plural = _("thủ tục hành chính")
 

@@ -1,4 +1,5 @@
-"""Writes to the catalogue: publishing procedure versions, FAQ, life events, and all-or-nothing import."""
+"""Writes to the catalogue: procedure versions through their review (draft → review → published, see
+`review.py`), FAQ, life events, and all-or-nothing import."""
 
 from __future__ import annotations
 
@@ -7,15 +8,20 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
+from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext
+from pydantic import ValidationError
 
-from dichvucong.core.errors import DomainError, FieldError, NotFound, ValidationFailed
+from dichvucong.core import audit
+from dichvucong.core.errors import DomainError, FieldError, Forbidden, NotFound, ValidationFailed
 from dichvucong.core.text import slugify_vi
 from dichvucong.organisations.models import AdministrativeUnit, Agency, UnitLevel
 
-from . import search
+from . import review, search
 from .models import (
     Faq,
     FaqProcedure,
@@ -85,7 +91,7 @@ def _procedure_values(
 
 
 def _reindex(procedure: Procedure) -> None:
-    if procedure.status == ProcedureStatus.DRAFT:
+    if procedure.status in review.UNPUBLISHED:
         SearchEntry.objects.filter(kind="procedure", object_id=procedure.pk).delete()
         return
     search.index_entry("procedure", procedure.pk, search.entry_values_for_procedure(procedure))
@@ -116,10 +122,12 @@ def save_procedure(*, record: ProcedureRecord) -> tuple[Procedure, bool]:
         and current.content_hash == values["content_hash"]
     ):
         return current, False
-    draft = versions.filter(status=ProcedureStatus.DRAFT).first()
+    draft = versions.filter(status__in=review.UNPUBLISHED).first()
     if draft is not None:
         for key, value in values.items():
             setattr(draft, key, value)
+        # New content for a version in review: its review starts again from a draft.
+        draft.status = ProcedureStatus.DRAFT
         draft.save()
         procedure = draft
     else:
@@ -127,17 +135,109 @@ def save_procedure(*, record: ProcedureRecord) -> tuple[Procedure, bool]:
         procedure = Procedure.objects.create(code=record.code, version=next_version, **values)
     procedure.fields.set([field_for_name(name) for name in record.fields])
     if record.status == ProcedureStatus.PUBLISHED:
-        publish(procedure=procedure)
+        # The import of the national database publishes without the review step: its records were approved
+        # (by the decision that announces them) where they come from, and only operators import.
+        _make_published(procedure)
     return procedure, True
 
 
-@transaction.atomic
-def publish(*, procedure: Procedure) -> Procedure:
-    """Publish a draft version; the version it replaces is superseded and stays readable."""
+def _locked(procedure_id: int) -> Procedure:
+    found = Procedure.objects.select_for_update().filter(pk=procedure_id).first()
+    if found is None:
+        raise NotFound(gettext("Không tìm thấy phiên bản thủ tục hành chính."))
+    return found
+
+
+def submit_for_review(*, procedure_id: int, actor: Any, request: HttpRequest | None = None) -> Procedure:
+    """Send a draft version for review. The draft must be a complete record (what an import would accept);
+    it cannot be edited while in review."""
+    with transaction.atomic():
+        procedure = _locked(procedure_id)
+        review.check_move(procedure, ProcedureStatus.IN_REVIEW)
+        from .selectors import procedure_record
+
+        try:
+            procedure_record(procedure)
+        except ValidationError as error:
+            raise DomainError(
+                gettext("Bản nháp %(code)s chưa đủ thông tin để gửi duyệt: %(problem)s")
+                % {"code": procedure.code, "problem": "; ".join(str(e["msg"]) for e in error.errors()[:3])}
+            ) from error
+        procedure.status = ProcedureStatus.IN_REVIEW
+        procedure.submitted_by = actor
+        procedure.submitted_at = timezone.now()
+        procedure.review_note = ""
+        procedure.save(update_fields=["status", "submitted_by", "submitted_at", "review_note"])
+        audit.record("catalogue.submitted_for_review", actor=actor, request=request, target=procedure)
+    return procedure
+
+
+def return_to_draft(
+    *, procedure_id: int, actor: Any, reason: str, request: HttpRequest | None = None
+) -> Procedure:
+    """Return a version in review to its author as a draft, with the reason (shown on the draft)."""
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise DomainError(gettext("Hãy ghi lý do trả lại để cán bộ cập nhật biết cần sửa gì."))
+    _require_publisher(actor)
+    with transaction.atomic():
+        procedure = _locked(procedure_id)
+        review.check_move(procedure, ProcedureStatus.DRAFT)
+        procedure.status = ProcedureStatus.DRAFT
+        procedure.review_note = reason[:2000]
+        procedure.save(update_fields=["status", "review_note"])
+        audit.record(
+            "catalogue.returned_to_draft",
+            actor=actor,
+            request=request,
+            target=procedure,
+            detail={"reason": reason[:2000]},
+        )
+    return procedure
+
+
+def _require_publisher(actor: Any) -> None:
+    if actor is None or not actor.has_perm(review.PUBLISH_PERMISSION):
+        raise Forbidden(
+            gettext("Chỉ lãnh đạo đơn vị hoặc quản trị Cổng được duyệt và công bố thủ tục hành chính.")
+        )
+
+
+def publish(*, procedure_id: int, actor: Any, request: HttpRequest | None = None) -> Procedure:
+    """Publish a version in review; the version it replaces is superseded and stays readable.
+
+    Only someone with `catalogue.publish_procedure` may publish, and with `CATALOGUE_REVIEW_FOUR_EYES` not the
+    officer who sent the version for review."""
+    _require_publisher(actor)
+    with transaction.atomic():
+        procedure = _locked(procedure_id)
+        if procedure.status == ProcedureStatus.SUPERSEDED:
+            raise review.TransitionNotAllowed(
+                gettext("Không thể công bố lại một phiên bản đã được thay thế; hãy tạo phiên bản mới.")
+            )
+        review.check_move(procedure, ProcedureStatus.PUBLISHED)
+        if settings.CATALOGUE_REVIEW_FOUR_EYES and procedure.submitted_by_id == actor.pk:
+            raise Forbidden(
+                gettext(
+                    "Người gửi duyệt không được tự công bố phiên bản %(code)s v%(version)s: cần một người khác duyệt."
+                )
+                % {"code": procedure.code, "version": procedure.version}
+            )
+        _make_published(procedure)
+        audit.record(
+            "catalogue.published",
+            actor=actor,
+            request=request,
+            target=procedure,
+            detail={"submitted_by": procedure.submitted_by_id},
+        )
+    return procedure
+
+
+def _make_published(procedure: Procedure) -> Procedure:
+    """Make `procedure` the published version of its code (the caller holds the transaction)."""
     if procedure.status == ProcedureStatus.PUBLISHED:
         return procedure
-    if procedure.status == ProcedureStatus.SUPERSEDED:
-        raise DomainError("Không thể công bố lại một phiên bản đã được thay thế; hãy tạo phiên bản mới.")
     now = timezone.now()
     previous = (
         Procedure.objects.select_for_update()
@@ -169,7 +269,8 @@ def start_revision(*, code: str) -> Procedure:
     current = Procedure.objects.filter(code=code, status=ProcedureStatus.PUBLISHED).first()
     if current is None:
         raise NotFound(f"Không có thủ tục đang áp dụng với mã {code}.")
-    existing = Procedure.objects.filter(code=code, status=ProcedureStatus.DRAFT).first()
+    # One open version per code: a draft, or the version in review (returned to draft to be edited).
+    existing = Procedure.objects.filter(code=code, status__in=review.UNPUBLISHED).first()
     if existing:
         return existing
     fields = list(current.fields.all())
@@ -179,6 +280,9 @@ def start_revision(*, code: str) -> Procedure:
     current.status = ProcedureStatus.DRAFT
     current.published_at = None
     current.superseded_at = None
+    current.submitted_by = None
+    current.submitted_at = None
+    current.review_note = ""
     current._state.adding = True
     current.save()
     current.fields.set(fields)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 _WORD_RE = re.compile(r"[0-9a-z]+(?:[./][0-9a-z]+)*")
 
@@ -27,3 +28,10 @@ def words(text: str) -> list[str]:
 
 def slugify_vi(text: str) -> str:
     return "-".join(words(text).__iter__()) if text else ""
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A CSV cell: text a spreadsheet would run as a formula is quoted (CSV injection); other values as they are."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value

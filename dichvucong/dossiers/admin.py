@@ -7,6 +7,10 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from dichvucong.core import signing
 from dichvucong.core.admin_mixins import AgencyScopedAdmin, OperatorOnlyAdmin, ReadOnlyAdmin
@@ -84,8 +88,17 @@ class AgencyIntegrationAdmin(OperatorOnlyAdmin):
         "last_delivered_at",
         "last_synced_at",
         "last_error",
+        "health",
     )
-    readonly_fields = ("secret", "last_delivered_at", "last_synced_at", "last_error")
+    readonly_fields = ("secret", "last_delivered_at", "last_synced_at", "last_error", "health")
+
+    @admin.display(description=_("Giám sát kết nối"))
+    def health(self, obj: AgencyIntegration | None) -> str:
+        """The integration's health page and test console (monitoring)."""
+        if obj is None or obj.pk is None:
+            return "—"
+        url = reverse("admin:monitoring_integration", args=["onestop", obj.pk])
+        return format_html('<a href="{}">{}</a>', url, gettext("Sức khỏe kết nối và gửi thử"))
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if not obj.secret:

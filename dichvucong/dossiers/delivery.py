@@ -14,6 +14,7 @@ from dichvucong.core import outbox
 from dichvucong.core.models import OutboxMessage
 from dichvucong.dossiers import connectors, links, national, selectors, services
 from dichvucong.dossiers.models import AgencyIntegration, Dossier
+from dichvucong.monitoring.services import observe
 
 
 def _record_error(integration: AgencyIntegration, error: str) -> None:
@@ -42,7 +43,8 @@ def deliver_dossier(message: OutboxMessage) -> None:
     try:
         connector = connectors.get_connector(integration.connector)
         body = national.dossier_to_national(dossier, links.document_urls(dossier))
-        connector.deliver(integration, body, message.key)
+        with observe(kind="onestop", integration_id=integration.pk, operation="dossier"):
+            connector.deliver(integration, body, message.key)
     except connectors.UnknownConnector as exc:
         _record_error(integration, str(exc))
         raise outbox.RetryLater(str(exc)) from exc

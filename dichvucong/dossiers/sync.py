@@ -32,6 +32,7 @@ from django.utils import timezone
 from dichvucong.dossiers import deadlines, rowsql
 from dichvucong.dossiers.models import Apology, ApplicantKind, Dossier, DossierEvent, Origin, Status
 from dichvucong.dossiers.national import DossierRecord, RecordError, record_time
+from dichvucong.dossiers.signals import dossiers_changed
 from dichvucong.organisations.models import Agency
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -501,6 +502,7 @@ def recompute_due(dossier_ids: Sequence[int], timelines: dict[int, Timeline] | N
             changed.append((dossier.id, due))
     if changed:
         rowsql.update(Dossier._meta.db_table, (("id", "id"), ("due", "time")), "due_at = v.due", changed)
+        dossiers_changed.send(sender=__name__, ids=[row[0] for row in changed])
 
 
 def _pauses_change(timeline: Timeline, new: set[str]) -> bool:
@@ -603,4 +605,6 @@ def ingest(
         _apply_summaries(summaries, described, now)
         _recompute_paused(summaries, known, stated, inserted)
         _notify_owners(summaries, known, inserted)
+        if summaries:
+            dossiers_changed.send(sender=__name__, ids=list(summaries))
     return [result for result in results if result is not None]

@@ -289,3 +289,16 @@ def open311_client_for_key(api_key: str) -> Open311Client | None:
     if client is None or not hmac.compare_digest(client.key_hash, key_digest(api_key.strip())):
         return None
     return client
+
+
+def feedback_counts(scope: AgencyScope, *, now: dt.datetime | None = None) -> dict[str, int]:
+    """For the officer's home page: feedback waiting for triage (not forwarded: operators only), being handled
+    by the agencies in scope, and overdue (either), each read through an index that leads with the status or
+    the agency."""
+    moment = now or timezone.now()
+    found = scope.filter(Feedback.objects.all(), "agency")
+    return {
+        "triage": found.filter(status__in=states.TRIAGE).count() if scope.is_everything else 0,
+        "handling": found.filter(status=Status.HANDLING).count(),
+        "overdue": found.filter(overdue_q(moment)).count(),
+    }

@@ -204,12 +204,21 @@ class BillerAdmin(OperatorOnlyAdmin):
         "new_secret",
         "beneficiary_account",
         "is_active",
+        "health",
     )
-    readonly_fields = ("secret_state",)
+    readonly_fields = ("secret_state", "health")
 
     @admin.display(description=_("Khóa bí mật"))
     def secret_state(self, obj: Biller | None) -> str:
         return _secret_state(obj)
+
+    @admin.display(description=_("Giám sát kết nối"))
+    def health(self, obj: Biller | None) -> str:
+        """The webhook's health page and test console (monitoring); billers without a webhook are not watched."""
+        if obj is None or obj.pk is None or not obj.webhook_url:
+            return "—"
+        url = reverse("admin:monitoring_integration", args=["biller", obj.pk])
+        return format_html('<a href="{}">{}</a>', url, gettext("Sức khỏe kết nối và gửi thử"))
 
     def save_model(self, request: HttpRequest, obj: Biller, form: Any, change: bool) -> None:
         generated = ""

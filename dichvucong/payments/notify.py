@@ -30,6 +30,7 @@ from django.urls import reverse
 
 from dichvucong.core import outbox, signing
 from dichvucong.core.models import OutboxMessage
+from dichvucong.monitoring.services import observe
 from dichvucong.payments.models import PAID_STATUSES, NotifyFormat, PaymentOrder, Receipt
 from dichvucong.payments.services import NOTIFY_TOPIC
 
@@ -111,18 +112,20 @@ def notify_agency(message: OutboxMessage) -> None:
         "x-dvc-key-id": biller.key_id,
     }
     url = biller.webhook_url
-    try:
-        response = requests.post(
-            url,
-            data=payload,
-            headers=headers,
-            timeout=(settings.PAYMENT_CONNECT_TIMEOUT_SECONDS, settings.PAYMENT_READ_TIMEOUT_SECONDS),
-            allow_redirects=False,
-        )
-    except requests.Timeout as exc:
-        raise outbox.RetryLater(f"{url}: no answer in time ({type(exc).__name__})") from exc
-    except requests.RequestException as exc:
-        raise outbox.RetryLater(f"{url}: {type(exc).__name__}: {exc}") from exc
-    if not 200 <= response.status_code < 300:
-        text = " ".join(response.text.split())[:ERROR_TEXT_CHARS] or response.reason or ""
-        raise outbox.RetryLater(f"{url} answered {response.status_code}: {text}")
+    with observe(kind="biller", integration_id=biller.pk, operation="payment") as observed:
+        try:
+            response = requests.post(
+                url,
+                data=payload,
+                headers=headers,
+                timeout=(settings.PAYMENT_CONNECT_TIMEOUT_SECONDS, settings.PAYMENT_READ_TIMEOUT_SECONDS),
+                allow_redirects=False,
+            )
+        except requests.Timeout as exc:
+            raise outbox.RetryLater(f"{url}: no answer in time ({type(exc).__name__})") from exc
+        except requests.RequestException as exc:
+            raise outbox.RetryLater(f"{url}: {type(exc).__name__}: {exc}") from exc
+        observed.status_code = response.status_code
+        if not 200 <= response.status_code < 300:
+            text = " ".join(response.text.split())[:ERROR_TEXT_CHARS] or response.reason or ""
+            raise outbox.RetryLater(f"{url} answered {response.status_code}: {text}")

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from dichvucong.core import audit
 from dichvucong.core.errors import DomainError, FieldError, ValidationFailed
+from dichvucong.core.text import spreadsheet_safe
 from dichvucong.payments import services
 from dichvucong.payments.models import (
     PAID_STATUSES,
@@ -764,13 +765,6 @@ class _Echo:
         return value
 
 
-def _cell(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula is quoted (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def _local_text(moment: dt.datetime | None) -> str:
     return moment.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M:%S") if moment else ""
 
@@ -782,9 +776,9 @@ def export_report(statement: Statement) -> Iterator[str]:
     writer: Any = csv.writer(_Echo())
     provider = statement.provider
     yield writer.writerow(["Báo cáo đối soát"])
-    yield writer.writerow(["Tổ chức thanh toán", _cell(f"{provider.code} – {provider.name}")])
+    yield writer.writerow(["Tổ chức thanh toán", spreadsheet_safe(f"{provider.code} – {provider.name}")])
     yield writer.writerow(["Ngày giao dịch", statement.day.strftime("%d/%m/%Y")])
-    yield writer.writerow(["Tệp bảng kê", _cell(statement.file_name)])
+    yield writer.writerow(["Tệp bảng kê", spreadsheet_safe(statement.file_name)])
     yield writer.writerow(["SHA-256", statement.sha256])
     yield writer.writerow(["Trạng thái", statement.get_status_display()])
     yield writer.writerow(["Thời điểm đối soát", _local_text(statement.reconciled_at)])
@@ -806,15 +800,15 @@ def export_report(statement: Statement) -> Iterator[str]:
         yield writer.writerow(
             [
                 kinds.get(d.kind, d.kind),
-                _cell(d.order_reference),
+                spreadsheet_safe(d.order_reference),
                 d.line.line_no if d.line is not None else "",
                 d.our_amount if d.our_amount is not None else "",
                 d.their_amount if d.their_amount is not None else "",
                 order_statuses.get(d.our_status, "Hoàn tiền" if d.our_status == "refund" else d.our_status),
                 THEIR_STATUS_LABELS.get(d.their_status, d.their_status),
                 resolutions.get(d.resolution, d.resolution),
-                _cell(d.note),
-                _cell(d.resolved_by.get_username()) if d.resolved_by is not None else "",
+                spreadsheet_safe(d.note),
+                spreadsheet_safe(d.resolved_by.get_username()) if d.resolved_by is not None else "",
                 _local_text(d.resolved_at),
             ]
         )

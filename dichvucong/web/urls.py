@@ -38,6 +38,7 @@ urlpatterns = [
     path("", include("dichvucong.web.payment_urls")),
     path("", include("dichvucong.web.feedback_urls")),
     path("", include("dichvucong.web.support_urls")),
+    path("", include("dichvucong.web.stats_urls")),
     path("hoi-dap/", views.faqs, name="faqs"),
     path("hoi-dap/<str:code>/", views.faq, name="faq"),
     path("co-quan/", views.agencies, name="agencies"),

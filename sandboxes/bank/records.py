@@ -12,7 +12,9 @@ def now() -> datetime:
 
 
 def as_text(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
+    """Moments are kept as text in UTC with microseconds, so that text order is time order (a local-day bound
+    in +07:00 compared as text with a time in +00:00 fell on the wrong side between 17:00 and 24:00 UTC)."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds") if moment else None
 
 
 def as_time(value: str | None) -> datetime | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -175,7 +175,8 @@ def load_test_bills(path: Path = BILLS_FILE) -> dict[str, list[dict[str, Any]]]:
 
 
 def _text(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
+    # UTC with microseconds: text order is time order in SQL comparisons.
+    return moment.astimezone(UTC).isoformat(timespec="microseconds") if moment else None
 
 
 def _time(value: str | None) -> datetime | None:

@@ -29,6 +29,13 @@ from .store import Dossier, Store
 log = logging.getLogger("sandboxes.onestop")
 
 PROCEDURE_CODE = re.compile(r"\d\.\d{6}")
+TESTS_KEPT = 50
+
+
+def is_test(headers: Any, data: Any) -> bool:
+    """A test message of the portal's console: the header ``x-dvc-test: 1`` or the flag in the body."""
+    flagged = isinstance(data, dict) and (data.get("ThuNghiem") is True or data.get("test") is True)
+    return headers.get("x-dvc-test", "") == "1" or flagged
 
 
 @dataclass
@@ -41,7 +48,23 @@ class Controls:
     slow_seconds: float = 0.0
     in_flight: int = 0
     requests_seen: int = 0
+    # Test messages (the portal's console: header x-dvc-test, flag in the body), kept in memory only, never
+    # stored as dossiers; the newest first, at most TESTS_KEPT.
+    tests: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record_test(self, kind: str, webhook_id: str, summary: str) -> None:
+        with self.lock:
+            self.tests.insert(
+                0,
+                {
+                    "kind": kind,
+                    "webhook_id": webhook_id,
+                    "summary": summary,
+                    "at": workflow.iso(workflow.now()),
+                },
+            )
+            del self.tests[TESTS_KEPT:]
 
     @contextmanager
     def delivery(self) -> Iterator[None]:
@@ -71,29 +94,47 @@ class OneStop:
 
     # --- deliveries from the portal -------------------------------------------------------------------------
 
+    def _refused(self, incoming: Incoming) -> Response | str:
+        """The answer when the system is down or the signature is wrong; else the message id (webhook-id)."""
+        if self.controls.down:
+            return json_response(
+                {"error_code": "99", "message": "Hệ thống đang bảo trì (sandbox: sự cố giả lập)."},
+                self.controls.down_status,
+            )
+        if self.controls.slow_seconds:
+            time.sleep(self.controls.slow_seconds)
+        headers = incoming.request.headers
+        key_id = headers.get("x-dvc-key-id", "")
+        try:
+            if key_id and key_id != self.settings.key_id:
+                raise signing.SignatureError(f"unknown key id {key_id!r}")
+            return signing.verify(self.settings.secret, headers, incoming.body)
+        except signing.SignatureError as exc:
+            log.warning("delivery refused: %s", exc)
+            return json_response({"error_code": "01", "message": f"Chữ ký không hợp lệ: {exc}"}, 401)
+
     def receive(self, incoming: Incoming) -> Response:
         """POST /dossiers: a dossier from the portal, signed with the shared secret."""
         with self.controls.delivery():
-            if self.controls.down:
-                return json_response(
-                    {"error_code": "99", "message": "Hệ thống đang bảo trì (sandbox: sự cố giả lập)."},
-                    self.controls.down_status,
-                )
-            if self.controls.slow_seconds:
-                time.sleep(self.controls.slow_seconds)
-            headers = incoming.request.headers
-            key_id = headers.get("x-dvc-key-id", "")
-            try:
-                if key_id and key_id != self.settings.key_id:
-                    raise signing.SignatureError(f"unknown key id {key_id!r}")
-                webhook_id = signing.verify(self.settings.secret, headers, incoming.body)
-            except signing.SignatureError as exc:
-                log.warning("delivery refused: %s", exc)
-                return json_response({"error_code": "01", "message": f"Chữ ký không hợp lệ: {exc}"}, 401)
+            webhook_id = self._refused(incoming)
+            if isinstance(webhook_id, Response):
+                return webhook_id
             data = incoming.json()
             if not isinstance(data, dict) or not str(data.get("MaHoSo") or "").strip():
                 return json_response({"error_code": "02", "message": "Thiếu MaHoSo."}, 400)
             code = str(data["MaHoSo"]).strip()
+            if is_test(incoming.request.headers, data):
+                self.controls.record_test("dossier", webhook_id, code)
+                log.info("test dossier %s received (not stored)", code)
+                return json_response(
+                    {
+                        "error_code": "00",
+                        "MaHoSo": code,
+                        "test": True,
+                        "message": "Đã nhận hồ sơ thử nghiệm; không lưu, không xử lý.",
+                    },
+                    200,
+                )
             now = workflow.now()
             auto_at = now + timedelta(seconds=self.settings.auto_delay) if self.settings.auto else None
             stored = self.store.receive(national=data, webhook_id=webhook_id, at=now, auto_at=auto_at)
@@ -104,6 +145,33 @@ class OneStop:
                 return json_response({"error_code": "00", "MaHoSo": code}, 202)
             log.info("dossier %s received again (duplicate)", code)
             return json_response({"error_code": "00", "MaHoSo": code, "duplicate": True}, 200)
+
+    def status_events(self, incoming: Incoming) -> Response:
+        """POST /status-events: the portal's test status events (its console); real ones are not taken here."""
+        with self.controls.delivery():
+            webhook_id = self._refused(incoming)
+            if isinstance(webhook_id, Response):
+                return webhook_id
+            data = incoming.json()
+            events = data.get("events") if isinstance(data, dict) else None
+            if not isinstance(events, list) or not events:
+                return json_response({"error_code": "02", "message": "Thiếu danh sách events."}, 400)
+            if not is_test(incoming.request.headers, data):
+                return json_response(
+                    {"error_code": "02", "message": "Địa chỉ này chỉ nhận sự kiện trạng thái thử nghiệm."},
+                    422,
+                )
+            codes = ", ".join(str(e.get("dossier_code", "")) for e in events if isinstance(e, dict))
+            self.controls.record_test("status_event", webhook_id, codes)
+            return json_response(
+                {
+                    "error_code": "00",
+                    "test": True,
+                    "received": len(events),
+                    "message": "Đã nhận sự kiện trạng thái thử nghiệm; không xử lý.",
+                },
+                200,
+            )
 
     # --- status changes ---------------------------------------------------------------------------------------
 
@@ -183,7 +251,11 @@ class OneStop:
         notice = {
             "tiep-nhan": "Đã tiếp nhận hồ sơ và xếp lịch gửi về Cổng.",
             "gui-lai": "Đã xếp lịch gửi lại.",
+            "su-co": "Đã bật giả lập sự cố: mọi thông điệp từ Cổng sẽ bị từ chối.",
+            "binh-thuong": "Đã tắt giả lập sự cố: hệ thống nhận thông điệp bình thường.",
         }
+        with self.controls.lock:
+            down, tests = self.controls.down, list(self.controls.tests)
         return pages.home_page(
             self.store.dossiers(),
             self.store.deliveries(),
@@ -192,6 +264,8 @@ class OneStop:
             self.csrf_token,
             agency_name=self.settings.agency_name,
             notice=notice.get(incoming.request.param("ok"), ""),
+            down=down,
+            tests=tests,
         )
 
     def dossier_page(self, incoming: Incoming, error: str = "") -> Response:
@@ -297,6 +371,15 @@ class OneStop:
         self.background.wake()
         return redirect(f"/ho-so/{code}", 303)
 
+    def outage_switch(self, incoming: Incoming) -> Response:
+        """POST /gia-lap-su-co (down=1|0): the outage switch on the home page."""
+        if not self._checked(incoming.request):
+            return pages.error_page("Phiên làm việc đã hết hạn: tải lại trang rồi thử lại.", 403)
+        down = incoming.request.param("down") == "1"
+        with self.controls.lock:
+            self.controls.down = down
+        return redirect(f"/?ok={'su-co' if down else 'binh-thuong'}", 303)
+
     def retry_push(self, incoming: Incoming) -> Response:
         if not self._checked(incoming.request):
             return pages.error_page("Phiên làm việc đã hết hạn: tải lại trang rồi thử lại.", 403)
@@ -383,6 +466,7 @@ class OneStop:
                 "requests_seen": self.controls.requests_seen,
                 "down": self.controls.down,
                 "slow_seconds": self.controls.slow_seconds,
+                "tests": list(self.controls.tests),
             }
         return json_response(
             {
@@ -418,6 +502,8 @@ def routes(app: OneStop) -> Routes:
             ("GET", "/", app.home),
             ("GET", "/healthz", app.healthz),
             ("POST", "/dossiers", app.receive),
+            ("POST", "/status-events", app.status_events),
+            ("POST", "/gia-lap-su-co", app.outage_switch),
             ("GET", "/tiep-nhan", app.counter_form),
             ("POST", "/tiep-nhan", app.counter_submit),
             ("GET", f"/ho-so/{CODE}", app.dossier_page),

@@ -108,6 +108,8 @@ def home_page(
     *,
     agency_name: str,
     notice: str = "",
+    down: bool = False,
+    tests: Sequence[Mapping[str, Any]] = (),
 ) -> Response:
     rows = "\n".join(
         f"""<tr><td><a href="/ho-so/{escape(d.code)}">{escape(d.code)}</a></td>
@@ -129,8 +131,36 @@ def home_page(
 <p><a class="button" href="/tiep-nhan">Tiếp nhận hồ sơ tại quầy</a></p>
 <section class="card" aria-labelledby="gui-cong-tieu-de"><h2 id="gui-cong-tieu-de">Gửi về Cổng Dịch vụ công</h2>
 {_pushes_section(pending, failed, csrf)}</section>
-<section class="card" aria-labelledby="ho-so-tieu-de"><h2 id="ho-so-tieu-de">Danh sách hồ sơ</h2>{table}</section>"""
+<section class="card" aria-labelledby="ho-so-tieu-de"><h2 id="ho-so-tieu-de">Danh sách hồ sơ</h2>{table}</section>
+{_testing_section(down, tests, csrf)}"""
     return html_response("Hồ sơ", body)
+
+
+def _testing_section(down: bool, tests: Sequence[Mapping[str, Any]], csrf: str) -> str:
+    """The outage switch, and the portal's test messages received (kept in memory, never stored as dossiers)."""
+    state = (
+        "Đang giả lập sự cố: mọi thông điệp từ Cổng bị từ chối."
+        if down
+        else "Đang nhận thông điệp bình thường."
+    )
+    button = "Tắt giả lập sự cố" if down else "Bật giả lập sự cố"
+    rows = "".join(
+        f"<tr><td>{escape(str(t.get('at', '')))}</td><td>{escape(str(t.get('kind', '')))}</td>"
+        f"<td><code>{escape(str(t.get('summary', '')))}</code></td></tr>"
+        for t in tests
+    )
+    received = (
+        f'<table id="thu-nghiem"><thead><tr><th>Lúc</th><th>Loại</th><th>Nội dung</th></tr></thead>'
+        f"<tbody>{rows}</tbody></table>"
+        if tests
+        else '<p id="thu-nghiem">Chưa nhận thông điệp thử nghiệm nào.</p>'
+    )
+    return f"""<section class="card" aria-labelledby="thu-nghiem-tieu-de">
+<h2 id="thu-nghiem-tieu-de">Thử nghiệm kết nối</h2>
+<p id="trang-thai-su-co">{escape(state)}</p>
+<form method="post" action="/gia-lap-su-co">{_hidden(csrf)}<input type="hidden" name="down" value="{"0" if down else "1"}">
+<button class="button secondary" type="submit">{escape(button)}</button></form>
+<h3>Thông điệp thử nghiệm đã nhận (không lưu thành hồ sơ)</h3>{received}</section>"""
 
 
 def _attachments(code: str, attachments: Sequence[Attachment]) -> str:

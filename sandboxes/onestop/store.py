@@ -13,7 +13,7 @@ import sqlite3
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -92,7 +92,8 @@ COUNTER_START = 5000
 
 
 def _text(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
+    # UTC with microseconds: text order is time order in SQL comparisons.
+    return moment.astimezone(UTC).isoformat(timespec="microseconds") if moment else None
 
 
 def _time(value: str | None) -> datetime | None:

@@ -72,7 +72,10 @@ def test_published_procedure_cannot_be_deleted(admin_client: Client) -> None:
     assert Procedure.objects.filter(pk=procedure.pk).exists()
 
 
-def test_new_version_action_then_publish_action_supersedes_the_old_version(admin_client: Client) -> None:
+def test_new_version_action_then_publish_action_supersedes_the_old_version(
+    admin_client: Client, settings: Any
+) -> None:
+    settings.CATALOGUE_REVIEW_FOUR_EYES = False  # one superuser sends for review and publishes
     v1 = make_procedure()
     changelist = reverse("admin:catalogue_procedure_changelist")
 
@@ -86,6 +89,7 @@ def test_new_version_action_then_publish_action_supersedes_the_old_version(admin
     edit = admin_client.get(reverse("admin:catalogue_procedure_change", args=[draft.pk]))
     assert 'name="name"' in edit.content.decode()
 
+    admin_client.post(changelist, {"action": "submit_for_review_action", "_selected_action": [draft.pk]})
     admin_client.post(changelist, {"action": "publish_action", "_selected_action": [draft.pk]})
     draft.refresh_from_db()
     v1.refresh_from_db()
@@ -132,8 +136,9 @@ def _draft_form(draft: Procedure, **changes: Any) -> dict[str, Any]:
 
 
 def test_draft_edited_in_admin_keeps_its_fields_and_is_hashed_anew_when_published(
-    admin_client: Client,
+    admin_client: Client, settings: Any
 ) -> None:
+    settings.CATALOGUE_REVIEW_FOUR_EYES = False
     v1 = make_procedure()
     admin_client.post(
         reverse("admin:catalogue_procedure_changelist"),
@@ -148,10 +153,11 @@ def test_draft_edited_in_admin_keeps_its_fields_and_is_hashed_anew_when_publishe
     draft.refresh_from_db()
     assert draft.name == "Cấp hộ chiếu phổ thông (sửa đổi)"
     assert [f.name for f in draft.fields.all()] == ["Quản lý xuất nhập cảnh"]
-    admin_client.post(
-        reverse("admin:catalogue_procedure_changelist"),
-        {"action": "publish_action", "_selected_action": [draft.pk]},
-    )
+    for action in ("submit_for_review_action", "publish_action"):
+        admin_client.post(
+            reverse("admin:catalogue_procedure_changelist"),
+            {"action": action, "_selected_action": [draft.pk]},
+        )
     draft.refresh_from_db()
     assert draft.status == "published" and draft.content_hash != v1.content_hash
     # Re-importing the old content is a change again, not "unchanged".

@@ -2,9 +2,9 @@ import pytest
 
 from dichvucong.catalogue.models import Procedure, SearchEntry
 from dichvucong.catalogue.selectors import procedure_get, procedure_versions
-from dichvucong.catalogue.services import publish, start_revision
+from dichvucong.catalogue.services import publish, start_revision, submit_for_review
 from dichvucong.core.errors import DomainError, NotFound
-from tests.conftest import make_procedure
+from tests.conftest import make_officer, make_procedure
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,8 @@ def test_editing_a_published_procedure_opens_a_draft_and_leaves_the_published_on
     draft.save()
     assert procedure_get("1.001456").name == published.name
     assert not SearchEntry.objects.filter(object_id=draft.pk).exists()
-    publish(procedure=draft)
+    submit_for_review(procedure_id=draft.pk, actor=make_officer("XNC", roles=("catalogue_editor",)))
+    publish(procedure_id=draft.pk, actor=make_officer("XNC", username="lanhdao-xnc", roles=("head",)))
     assert procedure_get("1.001456").name == "Cấp hộ chiếu phổ thông (sửa đổi)"
     assert list(procedure_get("1.001456").fields.values_list("name", flat=True)) == ["Quản lý xuất nhập cảnh"]
     assert Procedure.objects.get(pk=published.pk).status == "superseded"
@@ -40,7 +41,7 @@ def test_superseded_version_cannot_be_published_again() -> None:
     make_procedure(summary="Phiên bản 2")
     old.refresh_from_db()
     with pytest.raises(DomainError):
-        publish(procedure=old)
+        publish(procedure_id=old.pk, actor=make_officer("XNC", roles=("head",)))
 
 
 def test_draft_versions_are_not_readable_publicly() -> None:

@@ -418,11 +418,15 @@ def test_the_task_delivers_the_message(db: None) -> None:
 
 
 def test_celery_is_configured_for_at_least_once_tasks_and_the_periodic_sweeps() -> None:
-    import dichvucong.accounts.tasks
-    import dichvucong.core.tasks
-    import dichvucong.dossiers.tasks
-    import dichvucong.payments.tasks  # noqa: F401  (what a worker's autodiscovery imports)
+    import importlib.util
+
+    from django.apps import apps as installed
+
     from dichvucong.celery import app
+
+    for config in installed.get_app_configs():  # what a worker's autodiscovery imports
+        if config.name.startswith("dichvucong.") and importlib.util.find_spec(f"{config.name}.tasks"):
+            importlib.import_module(f"{config.name}.tasks")
 
     conf = app.conf
     assert conf.task_acks_late and conf.task_reject_on_worker_lost and conf.task_ignore_result

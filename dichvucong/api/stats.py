@@ -1,0 +1,282 @@
+"""Public statistics API (`/api/v1/stats/…`): the units, a unit's figures and index, its monthly series and the
+rankings. The same selectors as the statistics pages (`stats.selectors.summary`, `monthly`, `ranking`), so the
+API and the pages always give the same figures; answers are cached for `STATS_CACHE_SECONDS` (0: never)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from pydantic import Field as PydanticField
+
+from dichvucong.core.errors import DomainError, NotFound
+from dichvucong.stats import quality, selectors
+from dichvucong.stats.caching import cached
+from dichvucong.stats.models import Level
+from dichvucong.stats.selectors import BadPeriod, Period, Unit
+
+from .schemas import Problem
+
+router = Router(tags=["Thống kê"])
+LEVELS = {"tinh": Level.PROVINCE, "bo": Level.MINISTRY}
+
+
+class InvalidPeriod(DomainError):
+    status = 400
+    code = "invalid-period"
+
+
+# --- schemas ------------------------------------------------------------------------------------------------------
+
+
+class UnitOut(Schema):
+    slug: str = PydanticField(
+        description="Mã đơn vị trong địa chỉ: rỗng (toàn quốc), tinh-01, bo-BCA, co-quan-123"
+    )
+    scope: str = PydanticField(description="Phạm vi số liệu: VN, P:<mã tỉnh>, M:<mã bộ>, A:<mã cơ quan>")
+    level: str = PydanticField(description="N toàn quốc, P tỉnh, M bộ ngành, A cơ quan")
+    name: str
+
+
+class PeriodOut(Schema):
+    key: str = PydanticField(description="2026, 2026-Q3 hoặc 2026-11")
+    label: str
+    first_month: dt.date
+    last_month: dt.date
+
+
+class IndicatorOut(Schema):
+    code: str
+    group: str
+    name: str
+    formula: str
+    points: float = PydanticField(description="Điểm tối đa của chỉ tiêu")
+    numerator: int
+    denominator: int
+    ratio: float | None = PydanticField(description="Tỷ lệ 0–1; null: không áp dụng trong kỳ")
+    score: float | None
+
+
+class GroupOut(Schema):
+    code: str
+    name: str
+    points: float = PydanticField(description="Điểm tối đa của nhóm (cấu hình)")
+    score: float | None = PydanticField(description="Điểm đạt; null: không có chỉ tiêu nào áp dụng")
+    applicable_points: float
+
+
+class IndexOut(Schema):
+    total: float | None = PydanticField(description="Tổng điểm trên 100, quy về các chỉ tiêu áp dụng")
+    classification: str
+    groups: list[GroupOut]
+    indicators: list[IndicatorOut]
+
+
+class FiguresOut(Schema):
+    unit: UnitOut
+    period: PeriodOut
+    figures: dict[str, int] = PydanticField(description="Số liệu cộng dồn trong kỳ, theo mã chỉ tiêu")
+    labels: dict[str, str] = PydanticField(description="Tên các chỉ tiêu chính")
+    derived: dict[str, float | None] = PydanticField(
+        description="Tỷ lệ (0–1), điểm hài lòng trung bình (trên 18), chi phí xã hội tiết kiệm (đồng)"
+    )
+    satisfaction_classification: str
+    index: IndexOut
+
+
+class MonthOut(Schema):
+    month: str = PydanticField(description="YYYY-MM")
+    figures: dict[str, int]
+
+
+class MonthlyOut(Schema):
+    unit: UnitOut
+    period: PeriodOut
+    months: list[MonthOut]
+
+
+class RankedOut(Schema):
+    rank: int | None = PydanticField(description="null: không có chỉ tiêu nào áp dụng, không xếp hạng")
+    unit: UnitOut
+    total: float | None
+    classification: str
+    groups: dict[str, float | None]
+
+
+class RankingOut(Schema):
+    level: str
+    period: PeriodOut
+    items: list[RankedOut]
+
+
+class UnitParams(Schema):
+    don_vi: str = PydanticField(
+        "", max_length=60, description="Đơn vị: rỗng (toàn quốc), tinh-<mã tỉnh>, bo-<mã bộ>, co-quan-<mã>"
+    )
+    ky: str | None = PydanticField(
+        None,
+        max_length=10,
+        description="Kỳ: năm (2026), quý (2026-Q3) hoặc tháng (2026-11); mặc định năm nay",
+    )
+
+
+class RankingParams(Schema):
+    cap: Literal["tinh", "bo"] = PydanticField(
+        "tinh", description="tinh: các tỉnh, thành phố; bo: các bộ, ngành"
+    )
+    ky: str | None = PydanticField(None, max_length=10, description="Kỳ: 2026, 2026-Q3 hoặc 2026-11")
+
+
+# --- helpers -------------------------------------------------------------------------------------------------------
+
+
+def _period(key: str | None) -> Period:
+    try:
+        return selectors.period(key)
+    except BadPeriod as exc:
+        raise InvalidPeriod(str(exc)) from exc
+
+
+def _unit(slug: str) -> Unit:
+    unit = selectors.unit_for_slug(slug.strip())
+    if unit is None:
+        raise NotFound(f"Không tìm thấy đơn vị thống kê “{slug[:60]}”.")
+    return unit
+
+
+def _unit_out(unit: Unit) -> dict[str, Any]:
+    return {"slug": unit.slug, "scope": unit.scope, "level": unit.level, "name": unit.name}
+
+
+def _period_out(span: Period) -> dict[str, Any]:
+    return {"key": span.key, "label": span.label, "first_month": span.first, "last_month": span.last}
+
+
+def _index_out(index: quality.IndexScore) -> dict[str, Any]:
+    points = quality.group_points()
+    return {
+        "total": index.total,
+        "classification": index.classification,
+        "groups": [
+            {
+                "code": g.code,
+                "name": str(g.name),
+                "points": points[g.code],
+                "score": index.group_score(g.code),
+                "applicable_points": index.groups[g.code][1],
+            }
+            for g in quality.GROUPS
+        ],
+        "indicators": [
+            {
+                "code": i.indicator.code,
+                "group": i.indicator.group,
+                "name": str(i.indicator.name),
+                "formula": str(i.indicator.formula),
+                "points": i.points,
+                "numerator": i.numerator,
+                "denominator": i.denominator,
+                "ratio": i.ratio,
+                "score": i.score,
+            }
+            for i in index.indicators
+        ],
+    }
+
+
+# --- operations ------------------------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/units",
+    response=list[UnitOut],
+    summary="Các đơn vị có số liệu thống kê",
+    description="Toàn quốc, các tỉnh, thành phố và các bộ, ngành, với mã dùng trong tham số `don_vi`.",
+)
+def units(request: HttpRequest) -> list[dict[str, Any]]:
+    def build() -> dict[str, Any]:
+        found = [selectors.national_unit(), *selectors.provinces(), *selectors.ministries()]
+        return {"items": [_unit_out(u) for u in found]}
+
+    return list(cached("api", ("units",), build)["items"])
+
+
+@router.get(
+    "/figures",
+    response={200: FiguresOut, 400: Problem, 404: Problem, 422: Problem},
+    summary="Số liệu và chỉ số của một đơn vị trong một kỳ",
+    description="Hồ sơ tiếp nhận, giải quyết (trước hạn, đúng hạn, quá hạn), trực tuyến, thanh toán trực tuyến, "
+    "phản ánh, kiến nghị, đánh giá, tài khoản và lượt truy cập (chỉ toàn quốc); các tỷ lệ, điểm hài lòng trung bình, "
+    "chi phí xã hội tiết kiệm và chỉ số phục vụ người dân, doanh nghiệp với từng chỉ tiêu. Cùng số liệu với trang "
+    "/thong-ke/.",
+)
+def figures(request: HttpRequest, params: Query[UnitParams]) -> dict[str, Any]:
+    span = _period(params.ky)
+
+    def build() -> dict[str, Any]:
+        unit = _unit(params.don_vi)
+        summary = selectors.summary(unit, span)
+        labels = selectors.metric_labels()
+        values = {metric: 0 for metric in labels} | summary.figures
+        average = summary.derived.get("satisfaction_average")
+        return {
+            "unit": _unit_out(unit),
+            "period": _period_out(span),
+            "figures": values,
+            "labels": {metric: str(label) for metric, label in labels.items()},
+            "derived": summary.derived,
+            "satisfaction_classification": quality.classify_satisfaction(average),
+            "index": _index_out(summary.index),
+        }
+
+    return cached("api", ("figures", params.don_vi.strip(), span.key), build)
+
+
+@router.get(
+    "/monthly",
+    response={200: MonthlyOut, 400: Problem, 404: Problem, 422: Problem},
+    summary="Số liệu theo tháng của một đơn vị",
+    description="Mỗi tháng của kỳ đến tháng hiện tại (cả tháng không có số liệu; các tháng chưa đến không có), với các số liệu cộng dồn của tháng đó.",
+)
+def monthly(request: HttpRequest, params: Query[UnitParams]) -> dict[str, Any]:
+    span = _period(params.ky)
+
+    def build() -> dict[str, Any]:
+        unit = _unit(params.don_vi)
+        series = selectors.monthly(unit.scope, span)
+        return {
+            "unit": _unit_out(unit),
+            "period": _period_out(span),
+            "months": [{"month": f"{m:%Y-%m}", "figures": series[m]} for m in sorted(series)],
+        }
+
+    return cached("api", ("monthly", params.don_vi.strip(), span.key), build)
+
+
+@router.get(
+    "/ranking",
+    response={200: RankingOut, 400: Problem, 422: Problem},
+    summary="Xếp hạng các tỉnh, thành phố hoặc các bộ, ngành",
+    description="Theo chỉ số phục vụ người dân, doanh nghiệp (trên 100), cao nhất trước; đơn vị không có chỉ tiêu "
+    "nào áp dụng đứng cuối với rank null.",
+)
+def ranking(request: HttpRequest, params: Query[RankingParams]) -> dict[str, Any]:
+    span = _period(params.ky)
+    level = LEVELS[params.cap]
+
+    def build() -> dict[str, Any]:
+        items = [
+            {
+                "rank": r.rank,
+                "unit": _unit_out(r.unit),
+                "total": r.index.total,
+                "classification": r.index.classification,
+                "groups": {g.code: r.index.group_score(g.code) for g in quality.GROUPS},
+            }
+            for r in selectors.ranking(level, span)
+        ]
+        return {"level": level, "period": _period_out(span), "items": items}
+
+    return cached("api", ("ranking", params.cap, span.key), build)

@@ -1,0 +1,279 @@
+"""Reads of the public figures: totals and monthly series of a scope over a period, every province's or
+ministry's totals for the rankings, and the figures derived from them (rates, averages, the social cost saved,
+the index). Everything here reads `Figure` rows only: a year of the country is 12 rows per metric."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dichvucong.organisations.models import AdministrativeUnit, Agency, AgencyLevel, UnitLevel
+from dichvucong.stats import quality
+from dichvucong.stats.models import Figure, Level
+from dichvucong.stats.scopes import NATIONAL, agency_scope, ministry_scope, province_scope
+from dichvucong.stats.sources import local_tz
+
+
+def _metrics() -> dict[str, str]:
+    return {
+        "received": _("Hồ sơ tiếp nhận"),
+        "received_online": _("Hồ sơ tiếp nhận trực tuyến"),
+        "received_online_full": _("Trực tuyến toàn trình"),
+        "received_online_partial": _("Trực tuyến một phần"),
+        "resolved": _("Hồ sơ đã giải quyết"),
+        "resolved_early": _("Giải quyết trước hạn"),
+        "resolved_on_time": _("Giải quyết đúng hạn"),
+        "resolved_late": _("Giải quyết quá hạn"),
+        "payments_online": _("Giao dịch thanh toán trực tuyến"),
+        "payments_online_amount": _("Số tiền thanh toán trực tuyến (đồng)"),
+        "feedback_received": _("Phản ánh, kiến nghị tiếp nhận"),
+        "feedback_answered": _("Phản ánh, kiến nghị đã trả lời"),
+        "feedback_answered_on_time": _("Trả lời đúng hạn"),
+        "ratings": _("Lượt đánh giá"),
+        "rating_points": _("Tổng điểm đánh giá"),
+        "rating_very_satisfied": _("Rất hài lòng"),
+        "rating_satisfied": _("Hài lòng"),
+        "rating_not_satisfied": _("Không hài lòng"),
+        "accounts": _("Tài khoản mới"),
+        "visits": _("Lượt truy cập"),
+    }
+
+
+def metric_labels() -> dict[str, str]:
+    """Metric → label in the active language."""
+    return _metrics()
+
+
+PERIOD = re.compile(r"^(?P<year>\d{4})(?:-(?:(?P<month>0[1-9]|1[0-2])|Q(?P<quarter>[1-4])))?$")
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole months, first to last (both included)."""
+
+    first: dt.date
+    last: dt.date
+    key: str  # 2026, 2026-Q3, 2026-11
+
+    @property
+    def months(self) -> list[dt.date]:
+        months, month = [], self.first
+        while month <= self.last:
+            months.append(month)
+            month = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        return months
+
+    @property
+    def label(self) -> str:
+        match = PERIOD.match(self.key)
+        assert match is not None
+        if match["month"]:
+            return _("Tháng %(month)s/%(year)s") % {"month": match["month"], "year": match["year"]}
+        if match["quarter"]:
+            return _("Quý %(quarter)s/%(year)s") % {"quarter": match["quarter"], "year": match["year"]}
+        return _("Năm %(year)s") % {"year": match["year"]}
+
+
+class BadPeriod(ValueError):
+    pass
+
+
+def period(key: str | None = None) -> Period:
+    """`2026`, `2026-Q3` or `2026-11`; by default the current year. Raises BadPeriod."""
+    if not key:
+        key = str(timezone.now().astimezone(local_tz()).year)
+    match = PERIOD.match(key.strip())
+    if match is None or not 2000 <= int(match["year"]) <= 2100:
+        raise BadPeriod(_("Kỳ thống kê không hợp lệ: dùng năm (2026), quý (2026-Q3) hoặc tháng (2026-11)."))
+    year = int(match["year"])
+    if match["month"]:
+        first = last = dt.date(year, int(match["month"]), 1)
+    elif match["quarter"]:
+        q = int(match["quarter"])
+        first, last = dt.date(year, 3 * q - 2, 1), dt.date(year, 3 * q, 1)
+    else:
+        first, last = dt.date(year, 1, 1), dt.date(year, 12, 1)
+    return Period(first, last, key.strip())
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A scope as shown: the country, a province, a ministry or an agency."""
+
+    scope: str
+    level: str
+    name: str
+    slug: str  # its part of the page address: "" (the country), tinh-01, bo-BCA, co-quan-123
+
+
+def national_unit() -> Unit:
+    return Unit(NATIONAL, Level.NATIONAL, _("Toàn quốc"), "")
+
+
+def provinces() -> list[Unit]:
+    return [
+        Unit(province_scope(code), Level.PROVINCE, name, f"tinh-{code}")
+        for code, name in AdministrativeUnit.objects.filter(level=UnitLevel.PROVINCE)
+        .order_by("code")
+        .values_list("code", "name")
+    ]
+
+
+def ministries() -> list[Unit]:
+    return [
+        Unit(ministry_scope(code), Level.MINISTRY, name, f"bo-{code}")
+        for code, name in Agency.objects.filter(level=AgencyLevel.CENTRAL, parent__isnull=True)
+        .order_by("name")
+        .values_list("code", "name")
+    ]
+
+
+def unit_for_slug(slug: str) -> Unit | None:
+    """The unit of a page address part, or None."""
+    if slug == "":
+        return national_unit()
+    if slug.startswith("tinh-"):
+        code = slug[5:]
+        name = AdministrativeUnit.objects.filter(level=UnitLevel.PROVINCE, code=code).values_list(
+            "name", flat=True
+        )
+        return Unit(province_scope(code), Level.PROVINCE, name[0], slug) if name else None
+    if slug.startswith("bo-"):
+        code = slug[3:]
+        row = Agency.objects.filter(code=code, level=AgencyLevel.CENTRAL, parent__isnull=True).values_list(
+            "name", flat=True
+        )
+        return Unit(ministry_scope(code), Level.MINISTRY, row[0], slug) if row else None
+    number = slug[8:]
+    if slug.startswith("co-quan-") and number.isascii() and number.isdigit():  # not "²" or other digits
+        agency = Agency.objects.filter(pk=int(number)).values_list("name", flat=True)
+        return Unit(agency_scope(int(number)), Level.AGENCY, agency[0], slug) if agency else None
+    return None
+
+
+def totals(scope: str, span: Period) -> dict[str, int]:
+    """Every metric of a scope summed over the period."""
+    rows = (
+        Figure.objects.filter(scope=scope, month__gte=span.first, month__lte=span.last)
+        .values("metric")
+        .annotate(total=Sum("value"))
+    )
+    return {row["metric"]: int(row["total"]) for row in rows}
+
+
+def monthly(scope: str, span: Period) -> dict[dt.date, dict[str, int]]:
+    """Month → metric → value, every month of the period up to the current one present (empty months as {}):
+    the months still to come are left out rather than shown as zeros."""
+    this_month = timezone.now().astimezone(local_tz()).date().replace(day=1)
+    series: dict[dt.date, dict[str, int]] = {month: {} for month in span.months if month <= this_month}
+    for month, metric, value in Figure.objects.filter(
+        scope=scope, month__gte=span.first, month__lte=span.last
+    ).values_list("month", "metric", "value"):
+        series.setdefault(month, {})[metric] = int(value)
+    return series
+
+
+def scopes_of_agencies(agency_ids: Iterable[int] | None, *, everything: bool = False) -> list[str]:
+    """The figure scopes of these agencies (each agency's own), or the country's for a national view."""
+    return [NATIONAL] if everything else [agency_scope(pk) for pk in sorted(agency_ids or ())]
+
+
+def metric_in_month(scopes: list[str], month: dt.date, metric: str) -> int:
+    """One metric of one month summed over scopes: one indexed read of a row per scope."""
+    if not scopes:
+        return 0
+    total = Figure.objects.filter(scope__in=scopes, month=month, metric=metric).aggregate(n=Sum("value"))
+    return int(total["n"] or 0)
+
+
+def totals_by_scope(level: str, span: Period) -> dict[str, dict[str, int]]:
+    """Scope → metric → total over the period, for every scope of a level (the rankings)."""
+    result: dict[str, dict[str, int]] = defaultdict(dict)
+    rows = (
+        Figure.objects.filter(level=level, month__gte=span.first, month__lte=span.last)
+        .values("scope", "metric")
+        .annotate(total=Sum("value"))
+    )
+    for row in rows:
+        result[row["scope"]][row["metric"]] = int(row["total"])
+    return dict(result)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The published figures of one unit over one period, with what is derived from them."""
+
+    unit: Unit
+    span: Period
+    figures: dict[str, int]
+    index: quality.IndexScore
+    derived: dict[str, float | None] = field(default_factory=dict)
+
+    def get(self, metric: str) -> int:
+        return self.figures.get(metric, 0)
+
+
+def _ratio(numerator: int, denominator: int) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+def derive(figures: dict[str, int]) -> dict[str, float | None]:
+    """Rates (0-1), the average rating (out of 18) and the social cost saved (đồng)."""
+    resolved = figures.get("resolved", 0)
+    ratings = figures.get("ratings", 0)
+    return {
+        "online_rate": _ratio(figures.get("received_online", 0), figures.get("received", 0)),
+        "on_time_rate": _ratio(
+            figures.get("resolved_early", 0) + figures.get("resolved_on_time", 0), resolved
+        ),
+        "late_rate": _ratio(figures.get("resolved_late", 0), resolved),
+        "feedback_on_time_rate": _ratio(
+            figures.get("feedback_answered_on_time", 0), figures.get("feedback_answered", 0)
+        ),
+        "satisfaction_average": _ratio(figures.get("rating_points", 0), ratings),
+        "satisfied_rate": _ratio(
+            figures.get("rating_very_satisfied", 0) + figures.get("rating_satisfied", 0), ratings
+        ),
+        "social_cost_saved": (  # whole đồng
+            figures.get("received_online", 0) * settings.STATS_SAVING_PER_ONLINE_DOSSIER
+            + figures.get("payments_online", 0) * settings.STATS_SAVING_PER_ONLINE_PAYMENT
+        ),
+    }
+
+
+def summary(unit: Unit, span: Period) -> Summary:
+    figures = totals(unit.scope, span)
+    return Summary(unit, span, figures, quality.compute(figures), derive(figures))
+
+
+@dataclass(frozen=True)
+class Ranked:
+    rank: int | None
+    unit: Unit
+    index: quality.IndexScore
+    figures: dict[str, int]
+
+
+def ranking(level: str, span: Period) -> list[Ranked]:
+    """Every province (level P) or ministry (level M) by its index, best first; units without any applicable
+    indicator come last, unranked."""
+    units = provinces() if level == Level.PROVINCE else ministries()
+    by_scope = totals_by_scope(level, span)
+    scored = [
+        (unit, quality.compute(by_scope.get(unit.scope, {})), by_scope.get(unit.scope, {})) for unit in units
+    ]
+    scored.sort(key=lambda item: (item[1].total is None, -(item[1].total or 0), item[0].name))
+    result, rank = [], 0
+    for unit, index, figures in scored:
+        if index.total is not None:
+            rank += 1
+        result.append(Ranked(rank if index.total is not None else None, unit, index, figures))
+    return result
