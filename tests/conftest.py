@@ -4,7 +4,10 @@ catalogue records each test needs."""
 from __future__ import annotations
 
 import copy
+import os
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +15,27 @@ from django.db import connection
 
 from dichvucong.catalogue.records import FaqRecord, ProcedureRecord
 from dichvucong.organisations.services import sync_register
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix: None, request: pytest.FixtureRequest
+) -> None:
+    """On SQLite the test database is a file (in /dev/shm where there is one), each worker its own, not
+    SQLite's in-memory database. With an in-memory database pytest-django hands the test thread's connection
+    to the live server's threads, so a browser test's direct calls (the outbox delivering a dossier) and the
+    requests the server answers meanwhile (a sandbox pushing a status) share one transaction state: one
+    thread's commit or rollback takes the other's writes with it. A file gives every thread its own
+    connection, WAL and the busy timeout, as the portal runs. `TEST_DATABASE_NAME` still chooses the file."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] != "django.db.backends.sqlite3" or database.get("TEST", {}).get("NAME"):
+        return
+    worker = getattr(request.config, "workerinput", {}).get("workerid", "main")
+    shm = Path("/dev/shm")
+    folder = shm if shm.is_dir() and os.access(shm, os.W_OK) else Path(tempfile.gettempdir())
+    database.setdefault("TEST", {})["NAME"] = str(folder / f"dichvucong-test-{os.getpid()}-{worker}.sqlite3")
 
 
 @pytest.fixture(scope="session")

@@ -213,7 +213,11 @@ def deliver(message_id: int, *, now: datetime | None = None) -> bool:
             log.warning("outbox: %s given up after %d attempts: %s", message, attempt, error)
             _finish(message, attempt, failed_at=clock(), last_error=error)
         else:
-            _finish(message, attempt, available_at=clock() + backoff(attempt), last_error=error)
+            retry_at = clock() + backoff(attempt)
+            log.warning(
+                "outbox: %s not delivered (attempt %d), retried at %s: %s", message, attempt, retry_at, error
+            )
+            _finish(message, attempt, available_at=retry_at, last_error=error)
         return False
     _finish(message, attempt, delivered_at=clock(), last_error="")
     return True

@@ -192,7 +192,9 @@ def test_a_citizen_submits_a_birth_registration_and_follows_it_to_the_result(
         # (7) The outbox delivers the dossier; sandbox-onestop fetches both documents through signed links.
         assert outbox.deliver_due() >= 1
         dossier = Dossier.objects.get(code=dossier_code)
-        assert dossier.delivered_at is not None
+        assert dossier.delivered_at is not None, list(
+            outbox.OutboxMessage.objects.values_list("topic", "attempts", "last_error")
+        )
 
         def fetched() -> bool:
             held = onestop.dossiers().get(dossier_code) or {}
