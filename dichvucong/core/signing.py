@@ -12,9 +12,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import secrets
 import time
 from collections.abc import Mapping
+from typing import Any
 
 SIGNATURE_VERSION = "v1"
 DEFAULT_TOLERANCE_SECONDS = 300
@@ -49,6 +51,18 @@ def sign(secret: str, message_id: str, body: bytes, *, timestamp: int | None = N
         "webhook-timestamp": str(ts),
         "webhook-signature": signature(secret, message_id, ts, body),
     }
+
+
+def signed_json(secret: str, key_id: str, message_id: str, body: Any) -> tuple[bytes, dict[str, str]]:
+    """The bytes and headers of a JSON message the portal sends to an agency's system: compact UTF-8 JSON,
+    signed as message `message_id`, its content type, and the key it is signed with (`x-dvc-key-id`)."""
+    payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    headers = {
+        **sign(secret, message_id, payload),
+        "content-type": "application/json; charset=utf-8",
+        "x-dvc-key-id": key_id,
+    }
+    return payload, headers
 
 
 def verify(

@@ -10,7 +10,6 @@ however many times it comes.
 
 from __future__ import annotations
 
-import json
 from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -56,12 +55,7 @@ class SignedHttpConnector:
         if not integration.endpoint_url:
             raise RetryLater(f"the one-stop integration {integration.key_id!r} has no endpoint address")
         url = integration.endpoint_url.rstrip("/") + "/dossiers"
-        payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        headers = {
-            **signing.sign(integration.secret, message_id, payload),
-            "content-type": "application/json; charset=utf-8",
-            "x-dvc-key-id": integration.key_id,
-        }
+        payload, headers = signing.signed_json(integration.secret, integration.key_id, message_id, body)
         try:
             response = self.session.post(
                 url,

@@ -166,12 +166,7 @@ def _post_signed(
 ) -> None:
     """POST `body` signed as the connectors sign (Standard Webhooks and `x-dvc-key-id`); raises on no answer
     or on an answer other than 2xx."""
-    payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    headers = {
-        **signing.sign(target.secret, exchange.message_id, payload),
-        "content-type": "application/json; charset=utf-8",
-        "x-dvc-key-id": target.key_id,
-    }
+    payload, headers = signing.signed_json(target.secret, target.key_id, exchange.message_id, body)
     exchange.url, exchange.request_body = url, _text(payload)
     exchange.request_headers = {**headers, TEST_HEADER: "1"}
     response = _session(exchange).post(

@@ -19,7 +19,6 @@ message to operators.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -105,12 +104,9 @@ def notify_agency(message: OutboxMessage) -> None:
             f"the biller {biller.code} ({biller.name}) has no webhook address: set one in the back office "
             "(Thanh toán › Hệ thống thu của cơ quan), then send this message again"
         )
-    payload = json.dumps(message_body(order, receipt), ensure_ascii=False, separators=(",", ":")).encode()
-    headers = {
-        **signing.sign(biller.secret, webhook_id(order), payload),
-        "content-type": "application/json; charset=utf-8",
-        "x-dvc-key-id": biller.key_id,
-    }
+    payload, headers = signing.signed_json(
+        biller.secret, biller.key_id, webhook_id(order), message_body(order, receipt)
+    )
     url = biller.webhook_url
     with observe(kind="biller", integration_id=biller.pk, operation="payment") as observed:
         try:

@@ -91,3 +91,15 @@ def test_new_secrets_are_whsec_and_32_random_bytes() -> None:
     first, second = signing.new_secret(), signing.new_secret()
     assert first.startswith("whsec_") and first != second
     assert len(base64.b64decode(first.removeprefix("whsec_"))) == 32
+
+
+def test_a_signed_json_message_is_compact_utf8_names_its_key_and_verifies() -> None:
+    payload, headers = signing.signed_json(
+        SECRET, "ubnd-01", "msg-2", {"ChuHoSo": "Nguyễn Văn An", "n": [1, 2]}
+    )
+    assert payload == '{"ChuHoSo":"Nguyễn Văn An","n":[1,2]}'.encode()
+    assert headers["content-type"] == "application/json; charset=utf-8"
+    assert headers["x-dvc-key-id"] == "ubnd-01"
+    assert signing.verify(SECRET, headers, payload) == "msg-2"
+    with pytest.raises(SignatureError):
+        signing.verify(SECRET, headers, payload.replace(b"An", "Ân".encode()))
