@@ -1,4 +1,4 @@
-"""Reads about accounts: agency scope, sessions, consents, audit events."""
+"""Reads about accounts: agency scope, operators, sessions, consents, audit events."""
 
 from __future__ import annotations
 
@@ -40,6 +40,11 @@ def agency_tree_ids(root_id: int) -> set[int]:
         frontier = set(Agency.objects.filter(parent_id__in=frontier).values_list("id", flat=True)) - found
         found |= frontier
     return found
+
+
+def active_operators() -> QuerySet[User]:
+    """Every active operator (the portal's own staff, who run the back office), by id."""
+    return User.objects.filter(kind=AccountKind.OPERATOR, is_active=True).order_by("pk")
 
 
 def officer_roles(user: User) -> list[str]:

@@ -36,11 +36,11 @@ from django.views.decorators.csrf import csrf_exempt
 from ninja.errors import HttpError
 
 from dichvucong.catalogue import selectors as catalogue
+from dichvucong.core.calls import observe
 from dichvucong.core.errors import NotFound
 from dichvucong.dossiers import links, national, selectors, sync
 from dichvucong.dossiers.models import AgencyIntegration, DossierEvent, LegacySession
 from dichvucong.dossiers.national import RecordError, format_time, parse_time
-from dichvucong.monitoring.services import observe
 from dichvucong.organisations.models import Agency
 
 from .agency_auth import agency_tree, raw_body, touch_integration

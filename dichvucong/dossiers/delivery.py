@@ -11,10 +11,10 @@ from __future__ import annotations
 from django.utils import timezone
 
 from dichvucong.core import outbox
+from dichvucong.core.calls import observe
 from dichvucong.core.models import OutboxMessage
 from dichvucong.dossiers import connectors, links, national, selectors, services
 from dichvucong.dossiers.models import AgencyIntegration, Dossier
-from dichvucong.monitoring.services import observe
 
 
 def _record_error(integration: AgencyIntegration, error: str) -> None:

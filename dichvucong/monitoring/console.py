@@ -32,8 +32,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dichvucong.core import audit, signing
+from dichvucong.core.calls import observe
 
-from . import services
 from .models import Kind
 from .selectors import Integration
 
@@ -178,9 +178,11 @@ def _post_signed(
 
 def _send_dossier(exchange: Exchange, target: Integration, now: Any) -> None:
     from dichvucong.dossiers import connectors
-    from dichvucong.dossiers.models import AgencyIntegration
+    from dichvucong.dossiers import selectors as dossier_selectors
 
-    model = AgencyIntegration.objects.get(pk=target.integration_id)
+    model = dossier_selectors.integration_by_id(target.integration_id)
+    if model is None:  # removed since the page was opened
+        raise LookupError(f"one-stop integration {target.integration_id} does not exist")
     connector = connectors.get_connector(model.connector)
     if isinstance(getattr(connector, "session", None), requests.Session):
         # The connector is used as it is; only its HTTP session is ours, to mark the test and see the answer.
@@ -214,7 +216,7 @@ def send_sample(*, target: Integration, sample: str, request: HttpRequest) -> Ex
     try:
         if not target.endpoint:
             raise RuntimeError(_("Kết nối chưa có địa chỉ tiếp nhận."))
-        with services.observe(
+        with observe(
             kind=target.kind, integration_id=target.integration_id, operation=f"test:{sample}", is_test=True
         ) as observation:
             try:
@@ -243,8 +245,10 @@ def send_sample(*, target: Integration, sample: str, request: HttpRequest) -> Ex
 
 
 def _model(target: Integration) -> Any:
-    from dichvucong.dossiers.models import AgencyIntegration
-    from dichvucong.payments.models import Biller
+    """The integration's own row (the audit event's target), or None if it is gone."""
+    from dichvucong.dossiers import selectors as dossier_selectors
+    from dichvucong.payments import selectors as payment_selectors
 
-    model = AgencyIntegration if target.kind == Kind.ONESTOP else Biller
-    return model.objects.filter(pk=target.integration_id).first()
+    if target.kind == Kind.ONESTOP:
+        return dossier_selectors.integration_by_id(target.integration_id)
+    return payment_selectors.biller_by_id(target.integration_id)

@@ -22,6 +22,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
 from dichvucong.core.models import OutboxMessage
+from dichvucong.dossiers import selectors as dossier_selectors
+from dichvucong.dossiers.services import DELIVER_TOPIC
+from dichvucong.payments import selectors as payment_selectors
+from dichvucong.payments.services import NOTIFY_TOPIC
 
 from .models import Direction, IntegrationAlert, IntegrationCall, Kind
 
@@ -109,14 +113,9 @@ class Health:
 
 def integrations(*, only: tuple[str, int] | None = None) -> list[Integration]:
     """Every active integration: one-stop systems, then bill systems that take paid-bill webhooks."""
-    from dichvucong.dossiers.models import AgencyIntegration
-    from dichvucong.payments.models import Biller
-
     found: list[Integration] = []
     if only is None or only[0] == Kind.ONESTOP:
-        onestops = AgencyIntegration.objects.filter(is_active=True).select_related("agency").order_by("name")
-        if only is not None:
-            onestops = onestops.filter(pk=only[1])
+        onestops = dossier_selectors.active_integrations(integration_id=None if only is None else only[1])
         found += [
             Integration(
                 kind=Kind.ONESTOP,
@@ -132,9 +131,7 @@ def integrations(*, only: tuple[str, int] | None = None) -> list[Integration]:
             for i in onestops
         ]
     if only is None or only[0] == Kind.BILLER:
-        billers = Biller.objects.filter(is_active=True).exclude(webhook_url="").select_related("agency")
-        if only is not None:
-            billers = billers.filter(pk=only[1])
+        billers = payment_selectors.webhook_billers(biller_id=None if only is None else only[1])
         found += [
             Integration(
                 kind=Kind.BILLER,
@@ -146,7 +143,7 @@ def integrations(*, only: tuple[str, int] | None = None) -> list[Integration]:
                 secret=b.secret,
                 agency_code=b.agency.identification_code or b.agency.code,
             )
-            for b in billers.order_by("name")
+            for b in billers
         ]
     return found
 
@@ -200,57 +197,20 @@ def _undelivered(topic: str) -> list[tuple[str, dt.datetime, bool]]:
     return rows
 
 
-def _serving(agency_ids: set[int], served: dict[int, int]) -> dict[int, int]:
-    """For each agency, the integration serving it: its own or its nearest ancestor's (one query per level)."""
-    parents: dict[int, int | None] = {}
-    frontier = set(agency_ids)
-    from dichvucong.organisations.models import Agency
-
-    while frontier:
-        rows = dict(Agency.objects.filter(pk__in=frontier).values_list("pk", "parent_id"))
-        parents.update(rows)
-        frontier = {p for p in rows.values() if p is not None and p not in parents}
-    result: dict[int, int] = {}
-    for agency_id in agency_ids:
-        seen: set[int] = set()
-        current: int | None = agency_id
-        while current is not None and current not in seen:
-            seen.add(current)
-            if current in served:
-                result[agency_id] = served[current]
-                break
-            current = parents.get(current)
-    return result
-
-
 def backlogs() -> dict[tuple[str, int], Backlog]:
     """Undelivered dossiers (topic `dossiers.deliver`, key = dossier code) by the one-stop system serving the
-    dossier's agency, and undelivered paid-bill webhooks (`payments.notify_agency`, key = order reference) by
-    biller."""
-    from dichvucong.dossiers.models import AgencyIntegration, Dossier
-    from dichvucong.dossiers.services import DELIVER_TOPIC
-    from dichvucong.payments.models import PaymentOrder
-    from dichvucong.payments.services import NOTIFY_TOPIC
-
+    dossier's agency (the delivery's own rule, `dossiers.selectors.integrations_for_agencies`), and undelivered
+    paid-bill webhooks (`payments.notify_agency`, key = order reference) by biller."""
     found: dict[tuple[str, int], Backlog] = defaultdict(Backlog)
     dossiers = _undelivered(DELIVER_TOPIC)
     if dossiers:
-        agency_of = dict(
-            Dossier.objects.filter(code__in={k for k, _c, _f in dossiers}).values_list("code", "agency_id")
-        )
-        served = dict(AgencyIntegration.objects.filter(is_active=True).values_list("agency_id", "pk"))
-        serving = _serving(set(agency_of.values()), served)
+        serving = dossier_selectors.integration_ids_for_dossiers({k for k, _c, _f in dossiers})
         for key, created_at, failed in dossiers:
-            integration_id = serving.get(agency_of.get(key, -1))
-            if integration_id is not None:
-                found[(Kind.ONESTOP, integration_id)].add(created_at, failed)
+            if key in serving:
+                found[(Kind.ONESTOP, serving[key])].add(created_at, failed)
     webhooks = _undelivered(NOTIFY_TOPIC)
     if webhooks:
-        biller_of = dict(
-            PaymentOrder.objects.filter(reference__in={k for k, _c, _f in webhooks}).values_list(
-                "reference", "bill__biller_id"
-            )
-        )
+        biller_of = payment_selectors.biller_ids_for_orders({k for k, _c, _f in webhooks})
         for key, created_at, failed in webhooks:
             if key in biller_of:
                 found[(Kind.BILLER, biller_of[key])].add(created_at, failed)
@@ -403,12 +363,8 @@ def all_health(*, now: dt.datetime | None = None, only: tuple[str, int] | None =
 def _with_recorded_times(healths: dict[tuple[str, int], Health]) -> None:
     """One-stop systems also keep their last delivery and last sync on the integration itself (kept before this
     monitor existed, and by the rate-limited `touch_integration` of the agency API): the later of both wins."""
-    from dichvucong.dossiers.models import AgencyIntegration
-
     ids = [i for k, i in healths if k == Kind.ONESTOP]
-    for pk, delivered, synced in AgencyIntegration.objects.filter(pk__in=ids).values_list(
-        "pk", "last_delivered_at", "last_synced_at"
-    ):
+    for pk, (delivered, synced) in dossier_selectors.recorded_exchange_times(ids).items():
         health = healths[(Kind.ONESTOP, pk)]
         health.last_out_ok = _later(health.last_out_ok, delivered)
         health.last_in_ok = _later(health.last_in_ok, synced)

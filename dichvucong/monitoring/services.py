@@ -1,5 +1,6 @@
-"""Writes of the integration monitor: recording each exchange with an agency's system (`record_call`, `observe`),
-evaluating every integration and opening or closing its alert (`evaluate`), and operators' acknowledgements.
+"""Writes of the integration monitor: recording each exchange with an agency's system (`record_call`, and
+`record_observed_call`, which stores the calls that `core.calls.observe` reports through its signal), evaluating
+every integration and opening or closing its alert (`evaluate`), and operators' acknowledgements.
 
 Recording sits on the hot paths (dossier delivery, paid-bill webhooks, the status sync), so it is one INSERT and
 it never changes the outcome of the exchange it observes: a failure to record is logged and swallowed. Inside a
@@ -13,10 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any
@@ -34,7 +33,6 @@ from .models import Direction, IntegrationAlert, IntegrationCall, Kind
 log = logging.getLogger(__name__)
 
 ERROR_MAX_CHARS = 1000
-_ANSWERED = re.compile(r"answered (\d{3})\b")
 
 
 def record_call(
@@ -73,51 +71,31 @@ def record_call(
     return call
 
 
-class Observation:
-    """What the observed code may add to the record: the HTTP status it got, and an error when the exchange
-    failed without raising (an interface that answers failures in its body)."""
-
-    status_code: int | None = None
-    error: str = ""
-
-
-@contextmanager
-def observe(
-    *, kind: str, integration_id: int, operation: str, direction: str = Direction.OUT, is_test: bool = False
-) -> Iterator[Observation]:
-    """Time the block and record it as one call: ok when it ends normally (unless it set `error`), failed (with
-    the exception's text) when it raises, the exception going on unchanged. The status code is the one the block sets, else the one
-    a connector's error names ("… answered 503: …")."""
-    observation = Observation()
-    started = time.monotonic()
-    try:
-        yield observation
-    except Exception as exc:
-        error = str(exc) or type(exc).__name__
-        status = observation.status_code
-        if status is None and (found := _ANSWERED.search(error)):
-            status = int(found.group(1))
-        record_call(
-            kind=kind,
-            integration_id=integration_id,
-            direction=direction,
-            operation=operation,
-            ok=False,
-            status_code=status,
-            duration_ms=_elapsed_ms(started),
-            error=error,
-            is_test=is_test,
-        )
-        raise
+def record_observed_call(
+    sender: Any,
+    *,
+    kind: str,
+    integration_id: int,
+    direction: str,
+    operation: str,
+    ok: bool,
+    status_code: int | None,
+    duration_ms: int,
+    error: str,
+    is_test: bool,
+    **signal_kwargs: Any,
+) -> None:
+    """The receiver of `core.calls.call_observed` (connected in `apps.py`): a call timed by `core.calls.observe`
+    in the delivery, webhook or sync code becomes one recorded call. Never raises, as `record_call`."""
     record_call(
         kind=kind,
         integration_id=integration_id,
         direction=direction,
         operation=operation,
-        ok=not observation.error,
-        status_code=observation.status_code,
-        duration_ms=_elapsed_ms(started),
-        error=observation.error,
+        ok=ok,
+        status_code=status_code,
+        duration_ms=duration_ms,
+        error=error,
         is_test=is_test,
     )
 
@@ -259,10 +237,10 @@ def _close_alert(alert: IntegrationAlert, now: dt.datetime) -> bool:
 def _notify_operators(*, key: str, title: str, body: str, now: dt.datetime) -> None:
     """An in-app notice to every active operator, with its e-mail and SMS copies through the outbox (the
     dossiers' notices: once per key)."""
-    from dichvucong.accounts.models import AccountKind, User
+    from dichvucong.accounts.selectors import active_operators
     from dichvucong.dossiers.services import notify
 
-    for user in User.objects.filter(kind=AccountKind.OPERATOR, is_active=True).order_by("pk"):
+    for user in active_operators():
         notify(user=user, dossier=None, key=f"{key}:{user.pk}", title=title, body=body, now=now)
 
 
@@ -306,8 +284,8 @@ __all__ = [
     "evaluate",
     "evaluate_now",
     "inbound",
-    "observe",
     "record_call",
+    "record_observed_call",
 ]
 
 

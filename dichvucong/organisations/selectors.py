@@ -108,6 +108,15 @@ def _calendar(agency: Agency, exceptions: list[CalendarException]) -> WorkingCal
     )
 
 
+def parent_ids(agency_ids: Iterable[int]) -> dict[int, int | None]:
+    """The parent of each agency (None for one at the top); ids of no agency are left out. One query, none for
+    no ids."""
+    ids = set(agency_ids)
+    if not ids:
+        return {}
+    return dict(Agency.objects.filter(pk__in=ids).values_list("pk", "parent_id"))
+
+
 # --- reads for officers, limited to their agency scope ---------------------------------------------------------
 
 

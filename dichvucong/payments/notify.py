@@ -28,8 +28,8 @@ from django.conf import settings
 from django.urls import reverse
 
 from dichvucong.core import outbox, signing
+from dichvucong.core.calls import observe
 from dichvucong.core.models import OutboxMessage
-from dichvucong.monitoring.services import observe
 from dichvucong.payments.models import PAID_STATUSES, NotifyFormat, PaymentOrder, Receipt
 from dichvucong.payments.services import NOTIFY_TOPIC
 

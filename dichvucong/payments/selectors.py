@@ -1,6 +1,6 @@
 """Reads of the payment platform: a payer's order and payment history, a bill's status for the agency that
-issued it, a receipt by its verification code. Every read a person makes is scoped to what is theirs: another
-payer's order answers NotFound, as if it did not exist.
+issued it, a receipt by its verification code, and the billers that take paid-bill webhooks. Every read a
+person makes is scoped to what is theirs: another payer's order answers NotFound, as if it did not exist.
 """
 
 from __future__ import annotations
@@ -8,10 +8,11 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from dichvucong.core.errors import DomainError, NotFound
 from dichvucong.payments import states
@@ -134,4 +135,29 @@ def receipt_by_code(code: str) -> Receipt | None:
         Receipt.objects.select_related("order__provider", "order__bill")
         .filter(verification_code=code)
         .first()
+    )
+
+
+# --- billers that take paid-bill webhooks (read by the integration monitor) -----------------------------------
+
+
+def webhook_billers(*, biller_id: int | None = None) -> QuerySet[Biller]:
+    """The active billers that take paid-bill webhooks (a webhook address set), with their agency, by name; only
+    `biller_id` if given."""
+    billers = Biller.objects.filter(is_active=True).exclude(webhook_url="").select_related("agency")
+    if biller_id is not None:
+        billers = billers.filter(pk=biller_id)
+    return billers.order_by("name")
+
+
+def biller_by_id(biller_id: int) -> Biller | None:
+    """A biller, active or not, or None."""
+    return Biller.objects.filter(pk=biller_id).first()
+
+
+def biller_ids_for_orders(references: Iterable[str]) -> dict[str, int]:
+    """The biller of each payment order (by order reference), through its bill; unknown references are left
+    out. One query."""
+    return dict(
+        PaymentOrder.objects.filter(reference__in=set(references)).values_list("reference", "bill__biller_id")
     )

@@ -122,3 +122,75 @@ def test_a_dossier_is_overdue_past_its_appointment_until_it_is_finished(dossier:
     assert not selectors.is_overdue(dossier)
     dossier.status, dossier.due_at = 4, None
     assert not selectors.is_overdue(dossier)
+
+
+# --- which one-stop system serves an agency --------------------------------------------------------------------
+
+
+def _system(agency: Any, *, active: bool = True) -> Any:
+    from dichvucong.dossiers.models import AgencyIntegration
+
+    return AgencyIntegration.objects.create(
+        agency=agency,
+        name=f"Hệ thống một cửa {agency.code}",
+        key_id=f"mot-cua-{agency.code.lower()}",
+        secret="whsec_c2FuZGJveC1vbmVzdG9wLWhhLW5vaS1kZW1vLWtleSE=",
+        is_active=active,
+    )
+
+
+def test_the_batch_rule_serves_every_agency_as_the_single_rule_does() -> None:
+    from dichvucong.organisations.models import Agency, AgencyKind, AgencyLevel
+
+    hanoi = Agency.objects.get(code="UBND-01")
+    hanoi_system = _system(hanoi)
+    commune, commune_with_own = Agency.objects.filter(parent=hanoi).order_by("code")[:2]
+    own_system = _system(commune_with_own)
+    under_commune = Agency.objects.create(  # two levels below the province's system
+        code="TEST-DUOI-XA",
+        name="Bộ phận một cửa thử nghiệm",
+        name_folded="bo phan mot cua thu nghiem",
+        level=AgencyLevel.COMMUNE,
+        kind=AgencyKind.PEOPLES_COMMITTEE,
+        parent=commune,
+    )
+    hcm = Agency.objects.get(code="UBND-79")
+    _system(hcm, active=False)  # an inactive system serves nobody
+    hcm_commune = Agency.objects.filter(parent=hcm).first()
+    assert hcm_commune is not None
+    agencies = [hanoi, commune, commune_with_own, under_commune, hcm, hcm_commune]
+
+    batch = selectors.integrations_for_agencies([a.pk for a in agencies] + [-1])
+
+    expected = {
+        hanoi.pk: hanoi_system,
+        commune.pk: hanoi_system,  # by its ancestor
+        commune_with_own.pk: own_system,  # its own, the nearest
+        under_commune.pk: hanoi_system,
+    }
+    assert batch == expected  # hcm, its commune and the unknown id are left out
+    for agency in agencies:
+        assert selectors.integration_for_agency(agency.pk) == batch.get(agency.pk)
+
+
+def test_the_batch_rule_climbs_in_one_pair_of_queries_per_level(django_assert_num_queries: Any) -> None:
+    from dichvucong.organisations.models import Agency
+
+    hanoi = Agency.objects.get(code="UBND-01")
+    _system(hanoi)
+    communes = list(Agency.objects.filter(parent=hanoi).values_list("pk", flat=True)[:20])
+    # The communes' systems and parents, then the province's system (which has one, so no parent read).
+    with django_assert_num_queries(3):
+        served = selectors.integrations_for_agencies(communes)
+    assert set(served) == set(communes)
+
+
+def test_each_dossier_counts_for_the_system_serving_its_agency(dossier: Dossier) -> None:
+    from dichvucong.organisations.models import Agency
+
+    assert selectors.integration_ids_for_dossiers([dossier.code, "KHONG-CO"]) == {}
+    province = Agency.objects.get(pk=dossier.agency_id)
+    while province.parent_id is not None:
+        province = Agency.objects.get(pk=province.parent_id)
+    system = _system(province)
+    assert selectors.integration_ids_for_dossiers([dossier.code, "KHONG-CO"]) == {dossier.code: system.pk}

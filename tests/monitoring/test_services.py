@@ -11,6 +11,7 @@ from django.db import DatabaseError, transaction
 from django.test import RequestFactory
 from django.utils import timezone
 
+from dichvucong.core.calls import observe
 from dichvucong.core.models import AuditEvent, OutboxMessage
 from dichvucong.core.outbox import RetryLater
 from dichvucong.dossiers.models import Notification
@@ -86,13 +87,13 @@ def test_a_row_the_database_refuses_leaves_the_callers_transaction_usable() -> N
     assert (recorded is None) is on_postgres()
 
 
-def test_observe_records_success_and_failure_with_the_status_named_in_the_error() -> None:
+def test_a_call_observed_in_core_is_recorded_with_the_status_named_in_the_error() -> None:
     system = onestop()
-    with services.observe(kind="onestop", integration_id=system.pk, operation="dossier") as observed:
+    with observe(kind="onestop", integration_id=system.pk, operation="dossier") as observed:
         observed.status_code = 202
     with (
         pytest.raises(RetryLater),
-        services.observe(kind="onestop", integration_id=system.pk, operation="dossier"),
+        observe(kind="onestop", integration_id=system.pk, operation="dossier"),
     ):
         raise RetryLater("http://x/dossiers answered 503: bảo trì")
     ok, failed = IntegrationCall.objects.order_by("id")
