@@ -24,6 +24,12 @@ class Direction(models.TextChoices):
     IN = "in", _("Cơ quan gửi đến")
 
 
+# Inbound operations that carry dossiers' statuses or results (the agency API's, and the national sync
+# interface's `service` names): the ones whose silence the quiet rule watches. Look-ups (TraCuuHoSo, LayThuTuc,
+# LayDanhSachTTHC) are exchanges too, but a system that only looks things up has not kept its sync going.
+STATUS_OPERATIONS = frozenset({"status-events", "results", "DongBoHoSoMC", "CapNhatTienDoHoSoMC"})
+
+
 class IntegrationCall(models.Model):
     """One exchange: a dossier or a paid-bill webhook sent, a status batch received, a test console send."""
 

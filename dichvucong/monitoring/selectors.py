@@ -27,7 +27,7 @@ from dichvucong.dossiers.services import DELIVER_TOPIC
 from dichvucong.payments import selectors as payment_selectors
 from dichvucong.payments.services import NOTIFY_TOPIC
 
-from .models import Direction, IntegrationAlert, IntegrationCall, Kind
+from .models import STATUS_OPERATIONS, Direction, IntegrationAlert, IntegrationCall, Kind
 
 GREEN, AMBER, RED = "green", "amber", "red"
 _RANK = {GREEN: 0, AMBER: 1, RED: 2}
@@ -72,6 +72,8 @@ class Health:
     reasons: list[str] = field(default_factory=list)
     last_out_ok: dt.datetime | None = None
     last_in_ok: dt.datetime | None = None
+    # The last status or result the system sent (`STATUS_OPERATIONS`): what the quiet rule watches.
+    last_status_ok: dt.datetime | None = None
     calls: int = 0
     failures: int = 0
     failures_in_a_row: dict[str, int] = field(default_factory=dict)
@@ -276,15 +278,15 @@ def _judge(health: Health, now: dt.datetime) -> None:
     if (
         quiet_hours
         and health.kind == Kind.ONESTOP
-        and health.last_in_ok is not None
-        and now - health.last_in_ok >= dt.timedelta(hours=quiet_hours)
+        and health.last_status_ok is not None
+        and now - health.last_status_ok >= dt.timedelta(hours=quiet_hours)
     ):
         # A one-stop system that used to send status events has gone quiet: its sync may have stopped even
         # though nothing failed (nothing was sent at all).
         health.raise_to(
             AMBER,
             _("Không nhận được cập nhật trạng thái hồ sơ nào trong %(hours)d giờ qua")
-            % {"hours": int((now - health.last_in_ok).total_seconds() // 3600)},
+            % {"hours": int((now - health.last_status_ok).total_seconds() // 3600)},
         )
     if not health.endpoint:
         health.raise_to(AMBER, _("Chưa có địa chỉ tiếp nhận"))
@@ -330,7 +332,7 @@ def all_health(*, now: dt.datetime | None = None, only: tuple[str, int] | None =
     lookback = now - dt.timedelta(days=settings.MONITORING_LOOKBACK_DAYS)
     last_ok = (
         IntegrationCall.objects.filter(at__gte=lookback, at__lte=now, ok=True)
-        .values("kind", "integration_id", "direction")
+        .values("kind", "integration_id", "direction", "operation")
         .annotate(last=Max("at"))
     )
     for row in last_ok:
@@ -338,9 +340,11 @@ def all_health(*, now: dt.datetime | None = None, only: tuple[str, int] | None =
         if health is None:
             continue
         if row["direction"] == Direction.OUT:
-            health.last_out_ok = row["last"]
+            health.last_out_ok = _later(health.last_out_ok, row["last"])
         else:
-            health.last_in_ok = row["last"]
+            health.last_in_ok = _later(health.last_in_ok, row["last"])
+            if row["operation"] in STATUS_OPERATIONS:
+                health.last_status_ok = _later(health.last_status_ok, row["last"])
     _with_recorded_times(healths)
     for key, backlog in backlogs().items():
         health = healths.get(key)
@@ -362,12 +366,14 @@ def all_health(*, now: dt.datetime | None = None, only: tuple[str, int] | None =
 
 def _with_recorded_times(healths: dict[tuple[str, int], Health]) -> None:
     """One-stop systems also keep their last delivery and last sync on the integration itself (kept before this
-    monitor existed, and by the rate-limited `touch_integration` of the agency API): the later of both wins."""
+    monitor existed, and by the rate-limited `touch_integration` of the agency API, which statuses and results
+    touch): the later of both wins."""
     ids = [i for k, i in healths if k == Kind.ONESTOP]
     for pk, (delivered, synced) in dossier_selectors.recorded_exchange_times(ids).items():
         health = healths[(Kind.ONESTOP, pk)]
         health.last_out_ok = _later(health.last_out_ok, delivered)
         health.last_in_ok = _later(health.last_in_ok, synced)
+        health.last_status_ok = _later(health.last_status_ok, synced)
 
 
 def _later(a: dt.datetime | None, b: dt.datetime | None) -> dt.datetime | None:

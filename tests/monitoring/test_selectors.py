@@ -184,6 +184,44 @@ def test_a_system_that_stopped_sending_status_events_turns_amber_after_the_quiet
     assert health(onestop("UBND-79"), later).level == "green"
 
 
+def test_look_ups_do_not_keep_a_system_from_going_quiet_but_statuses_and_results_do() -> None:
+    from dichvucong.monitoring import services
+
+    system = onestop()
+    now = timezone.now()
+    calls(system, "o", direction=Direction.IN, end=now - dt.timedelta(hours=30))  # the last status events
+
+    def inbound(operation: str) -> None:
+        services.record_call(
+            kind="onestop",
+            integration_id=system.pk,
+            direction=Direction.IN,
+            operation=operation,
+            ok=True,
+            at=now,
+        )
+
+    inbound("TraCuuHoSo")  # a look-up through the national sync interface, just now
+    inbound("LayThuTuc")
+    quiet = health(system, now)
+    assert quiet.level == "amber"
+    assert quiet.reasons == ["Không nhận được cập nhật trạng thái hồ sơ nào trong 30 giờ qua"]
+    assert quiet.last_in_ok == now  # the board still shows the last exchange of any kind
+    for operation in ("CapNhatTienDoHoSoMC", "results"):
+        inbound(operation)
+        assert health(system, now).level == "green", operation
+
+
+def test_the_quiet_rule_knows_every_inbound_operation_that_carries_statuses() -> None:
+    from dichvucong.api import legacy_sync
+    from dichvucong.monitoring.models import STATUS_OPERATIONS
+
+    # The national sync interface's status operations, and the agency API's two writes (`inbound(...)` names).
+    assert {"DongBoHoSoMC", "CapNhatTienDoHoSoMC"} <= set(legacy_sync.OPERATIONS)
+    assert STATUS_OPERATIONS == {"DongBoHoSoMC", "CapNhatTienDoHoSoMC", "status-events", "results"}
+    assert not {"TraCuuHoSo", "LayThuTuc", "LayDanhSachTTHC"} & STATUS_OPERATIONS
+
+
 def test_failed_test_sends_alone_do_not_turn_a_system_red_but_a_successful_one_shows_recovery() -> None:
     from dichvucong.monitoring import services
 
