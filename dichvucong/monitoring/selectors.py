@@ -114,7 +114,8 @@ class Health:
 
 
 def integrations(*, only: tuple[str, int] | None = None) -> list[Integration]:
-    """Every active integration: one-stop systems, then bill systems that take paid-bill webhooks."""
+    """Every active integration: one-stop systems, then the bill systems the portal exchanges with (webhooks,
+    look-ups)."""
     found: list[Integration] = []
     if only is None or only[0] == Kind.ONESTOP:
         onestops = dossier_selectors.active_integrations(integration_id=None if only is None else only[1])
@@ -133,7 +134,7 @@ def integrations(*, only: tuple[str, int] | None = None) -> list[Integration]:
             for i in onestops
         ]
     if only is None or only[0] == Kind.BILLER:
-        billers = payment_selectors.webhook_billers(biller_id=None if only is None else only[1])
+        billers = payment_selectors.watched_billers(biller_id=None if only is None else only[1])
         found += [
             Integration(
                 kind=Kind.BILLER,

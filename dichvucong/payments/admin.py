@@ -214,8 +214,8 @@ class BillerAdmin(OperatorOnlyAdmin):
 
     @admin.display(description=_("Giám sát kết nối"))
     def health(self, obj: Biller | None) -> str:
-        """The webhook's health page and test console (monitoring); billers without a webhook are not watched."""
-        if obj is None or obj.pk is None or not obj.webhook_url:
+        """The health page and test console (monitoring); billers the portal does not talk to are not watched."""
+        if obj is None or obj.pk is None or not obj.exchanges_with_portal:
             return "—"
         url = reverse("admin:monitoring_integration", args=["biller", obj.pk])
         return format_html('<a href="{}">{}</a>', url, gettext("Sức khỏe kết nối và gửi thử"))

@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from dichvucong.core.calls import observe
 from dichvucong.core.errors import DomainError, NotFound
 from dichvucong.dossiers import selectors as dossier_selectors
 from dichvucong.dossiers.models import Status as DossierStatus
@@ -147,7 +148,7 @@ def lookup_bill(
     unavailable: list[Biller] = []
     for candidate in candidates:
         try:
-            record = adapters.get_adapter(candidate.adapter).lookup(candidate, wanted)
+            record = _look_up(candidate, wanted)
         except adapters.BillNotFoundAtBiller:
             continue
         except (adapters.BillerUnreachable, adapters.UnknownAdapter) as exc:
@@ -168,6 +169,18 @@ def lookup_bill(
         _("Không tìm thấy khoản phải nộp với mã %(code)s; vui lòng kiểm tra lại %(hint)s.")
         % {"code": wanted, "hint": CODE_HINTS[group]}
     )
+
+
+def _look_up(biller: Biller, code: str) -> adapters.BillRecord:
+    """Ask the biller's system for a bill, timed as one exchange with it (`core.calls.observe`, operation
+    `bill`): "no such bill" is an answer, so a successful exchange; unreachable, a wrong answer or an unknown
+    adapter is a failed one. Raises what the adapter raises."""
+    with observe(kind="biller", integration_id=biller.pk, operation="bill") as observed:
+        try:
+            return adapters.get_adapter(biller.adapter).lookup(biller, code)
+        except adapters.BillNotFoundAtBiller:
+            observed.status_code = 404
+    raise adapters.BillNotFoundAtBiller(code)
 
 
 def has_open_order(bill: Bill, *, now: datetime) -> bool:

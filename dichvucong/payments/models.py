@@ -70,6 +70,12 @@ class Biller(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def exchanges_with_portal(self) -> bool:
+        """Whether the portal talks to this system (paid-bill webhooks, or bill look-ups through an adapter), so
+        the integration monitor watches it; `payments.selectors.watched_billers` is the same rule as a query."""
+        return bool(self.webhook_url or (self.adapter and self.endpoint_url))
+
 
 class BillStatus(models.TextChoices):
     OPEN = "open", _("Chưa thanh toán")

@@ -1,5 +1,5 @@
 """Reads of the payment platform: a payer's order and payment history, a bill's status for the agency that
-issued it, a receipt by its verification code, and the billers that take paid-bill webhooks. Every read a
+issued it, a receipt by its verification code, and the billers the portal exchanges with. Every read a
 person makes is scoped to what is theirs: another payer's order answers NotFound, as if it did not exist.
 """
 
@@ -138,13 +138,14 @@ def receipt_by_code(code: str) -> Receipt | None:
     )
 
 
-# --- billers that take paid-bill webhooks (read by the integration monitor) -----------------------------------
+# --- billers the portal exchanges with (read by the integration monitor) --------------------------------------
 
 
-def webhook_billers(*, biller_id: int | None = None) -> QuerySet[Biller]:
-    """The active billers that take paid-bill webhooks (a webhook address set), with their agency, by name; only
-    `biller_id` if given."""
-    billers = Biller.objects.filter(is_active=True).exclude(webhook_url="").select_related("agency")
+def watched_billers(*, biller_id: int | None = None) -> QuerySet[Biller]:
+    """The active billers the portal exchanges with (`Biller.exchanges_with_portal`: a webhook address, or an
+    adapter and a look-up address), with their agency, by name; only `biller_id` if given."""
+    talks = ~Q(webhook_url="") | (~Q(adapter="") & ~Q(endpoint_url=""))
+    billers = Biller.objects.filter(talks, is_active=True).select_related("agency")
     if biller_id is not None:
         billers = billers.filter(pk=biller_id)
     return billers.order_by("name")

@@ -218,8 +218,20 @@ def test_the_quiet_rule_knows_every_inbound_operation_that_carries_statuses() ->
 
     # The national sync interface's status operations, and the agency API's two writes (`inbound(...)` names).
     assert {"DongBoHoSoMC", "CapNhatTienDoHoSoMC"} <= set(legacy_sync.OPERATIONS)
-    assert STATUS_OPERATIONS == {"DongBoHoSoMC", "CapNhatTienDoHoSoMC", "status-events", "results"}
+    assert {"DongBoHoSoMC", "CapNhatTienDoHoSoMC", "status-events", "results"} == STATUS_OPERATIONS
     assert not {"TraCuuHoSo", "LayThuTuc", "LayDanhSachTTHC"} & STATUS_OPERATIONS
+
+
+def test_a_biller_only_looked_up_is_watched_and_its_failed_look_ups_turn_it_red() -> None:
+    from tests.payments.factories import make_biller
+
+    biller = make_biller("thue-ha-noi", adapter="signed_json", endpoint_url="http://127.0.0.1:9")
+    calls(biller, "oxxx", kind="biller")
+    found = selectors.health_of("biller", biller.pk)
+    assert found is not None
+    assert found.level == "red"
+    # No webhook address: paid bills cannot be announced to it, which the board says too.
+    assert "Chưa có địa chỉ tiếp nhận" in found.reasons
 
 
 def test_failed_test_sends_alone_do_not_turn_a_system_red_but_a_successful_one_shows_recovery() -> None:

@@ -175,6 +175,27 @@ def test_a_code_unknown_to_one_biller_while_another_is_down_is_unavailable_not_u
         bills.lookup_bill(group=FINE, code="123/QĐ-XPHC")
 
 
+def test_each_look_up_is_recorded_as_an_exchange_with_the_biller_a_not_found_being_an_answer(
+    stand_in: type[StandIn],
+) -> None:
+    from dichvucong.monitoring.models import IntegrationCall
+
+    unknown = make_biller("csgt-a", adapter="stand_in")
+    down = make_biller("csgt-b", adapter="stand_in")
+    knows = make_biller("csgt-c", adapter="stand_in")
+    stand_in.unreachable.add("csgt-b")
+    stand_in.records["csgt-c:123/QĐ-XPHC"] = record()
+    bills.lookup_bill(group=FINE, code="123/QĐ-XPHC")
+    calls = {
+        c.integration_id: c
+        for c in IntegrationCall.objects.filter(kind="biller", operation="bill", direction="out")
+    }
+    assert set(calls) == {unknown.pk, down.pk, knows.pk}
+    assert (calls[unknown.pk].ok, calls[unknown.pk].status_code) == (True, 404)
+    assert (calls[down.pk].ok, calls[down.pk].error) == (False, "csgt-b is down")
+    assert (calls[knows.pk].ok, calls[knows.pk].error) == (True, "")
+
+
 def test_an_amount_changed_by_the_biller_is_taken_when_no_order_is_open(stand_in: type[StandIn]) -> None:
     make_biller(adapter="stand_in")
     stand_in.records["csgt-ha-noi:123/QĐ-XPHC"] = record(amount=2_000_000)

@@ -175,3 +175,20 @@ def test_a_receipt_is_found_by_its_code_only() -> None:
     assert selectors.receipt_by_code(code) is not None
     assert selectors.receipt_by_code(code.lower()) is None  # normalising is the caller's
     assert selectors.receipt_by_code("") is None
+
+
+def test_the_watched_billers_are_those_that_exchange_with_the_portal_in_python_and_in_sql() -> None:
+    from tests.payments.factories import make_biller
+
+    made = {
+        "webhook": make_biller("b-webhook", webhook_url="http://127.0.0.1:9/webhook"),
+        "look-up": make_biller("b-lookup", adapter="signed_json", endpoint_url="http://127.0.0.1:9"),
+        "adapter only": make_biller("b-adapter", adapter="signed_json"),
+        "address only": make_biller("b-address", endpoint_url="http://127.0.0.1:9"),
+        "neither": make_biller("b-neither"),
+        "inactive": make_biller("b-off", webhook_url="http://127.0.0.1:9/webhook", is_active=False),
+    }
+    watched = set(selectors.watched_billers().values_list("code", flat=True))
+    assert watched == {"b-webhook", "b-lookup"}
+    assert {b.code for b in made.values() if b.exchanges_with_portal and b.is_active} == watched
+    assert list(selectors.watched_billers(biller_id=made["look-up"].pk)) == [made["look-up"]]
