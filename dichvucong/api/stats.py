@@ -1,31 +1,30 @@
 """Public statistics API (`/api/v1/stats/…`): the units, a unit's figures and index, its monthly series and the
-rankings. The same selectors as the statistics pages (`stats.selectors.summary`, `monthly`, `ranking`), so the
-API and the pages always give the same figures; answers are cached for `STATS_CACHE_SECONDS` (0: never)."""
+rankings. The same selectors and row builders as the statistics pages and their downloads
+(`stats.selectors.summary`, `monthly_rows`, `ranking`; `IndexScore.group_results`, `indicator_results`), so the
+API, the pages and the open data always give the same rows; answers are cached for `STATS_CACHE_SECONDS` (0:
+never). A bad period (`BadPeriod`) and an unknown unit are domain errors, answered by the API's problem
+handler."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict
 from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field as PydanticField
 
-from dichvucong.core.errors import DomainError, NotFound
+from dichvucong.core.errors import NotFound
 from dichvucong.stats import quality, selectors
 from dichvucong.stats.caching import cached
 from dichvucong.stats.models import Level
-from dichvucong.stats.selectors import BadPeriod, Period, Unit
+from dichvucong.stats.selectors import Period, Unit
 
 from .schemas import Problem
 
 router = Router(tags=["Thống kê"])
 LEVELS = {"tinh": Level.PROVINCE, "bo": Level.MINISTRY}
-
-
-class InvalidPeriod(DomainError):
-    status = 400
-    code = "invalid-period"
 
 
 # --- schemas ------------------------------------------------------------------------------------------------------
@@ -88,7 +87,9 @@ class FiguresOut(Schema):
 
 class MonthOut(Schema):
     month: str = PydanticField(description="YYYY-MM")
-    figures: dict[str, int]
+    figures: dict[str, int] = PydanticField(
+        description="Mọi số liệu công bố của tháng, theo mã chỉ tiêu (0 khi không có)"
+    )
 
 
 class MonthlyOut(Schema):
@@ -132,13 +133,6 @@ class RankingParams(Schema):
 # --- helpers -------------------------------------------------------------------------------------------------------
 
 
-def _period(key: str | None) -> Period:
-    try:
-        return selectors.period(key)
-    except BadPeriod as exc:
-        raise InvalidPeriod(str(exc)) from exc
-
-
 def _unit(slug: str) -> Unit:
     unit = selectors.unit_for_slug(slug.strip())
     if unit is None:
@@ -155,34 +149,11 @@ def _period_out(span: Period) -> dict[str, Any]:
 
 
 def _index_out(index: quality.IndexScore) -> dict[str, Any]:
-    points = quality.group_points()
     return {
         "total": index.total,
         "classification": index.classification,
-        "groups": [
-            {
-                "code": g.code,
-                "name": str(g.name),
-                "points": points[g.code],
-                "score": index.group_score(g.code),
-                "applicable_points": index.groups[g.code][1],
-            }
-            for g in quality.GROUPS
-        ],
-        "indicators": [
-            {
-                "code": i.indicator.code,
-                "group": i.indicator.group,
-                "name": str(i.indicator.name),
-                "formula": str(i.indicator.formula),
-                "points": i.points,
-                "numerator": i.numerator,
-                "denominator": i.denominator,
-                "ratio": i.ratio,
-                "score": i.score,
-            }
-            for i in index.indicators
-        ],
+        "groups": [asdict(g) for g in index.group_results()],
+        "indicators": [asdict(i) for i in index.indicator_results()],
     }
 
 
@@ -213,7 +184,7 @@ def units(request: HttpRequest) -> list[dict[str, Any]]:
     "/thong-ke/.",
 )
 def figures(request: HttpRequest, params: Query[UnitParams]) -> dict[str, Any]:
-    span = _period(params.ky)
+    span = selectors.period(params.ky)
 
     def build() -> dict[str, Any]:
         unit = _unit(params.don_vi)
@@ -238,18 +209,19 @@ def figures(request: HttpRequest, params: Query[UnitParams]) -> dict[str, Any]:
     "/monthly",
     response={200: MonthlyOut, 400: Problem, 404: Problem, 422: Problem},
     summary="Số liệu theo tháng của một đơn vị",
-    description="Mỗi tháng của kỳ đến tháng hiện tại (cả tháng không có số liệu; các tháng chưa đến không có), với các số liệu cộng dồn của tháng đó.",
+    description="Mỗi tháng của kỳ đến tháng hiện tại (cả tháng không có số liệu; các tháng chưa đến không có), "
+    "với mọi số liệu công bố của tháng đó (0 khi không có): cùng các dòng với tệp dữ liệu mở theo-thang.",
 )
 def monthly(request: HttpRequest, params: Query[UnitParams]) -> dict[str, Any]:
-    span = _period(params.ky)
+    span = selectors.period(params.ky)
 
     def build() -> dict[str, Any]:
         unit = _unit(params.don_vi)
-        series = selectors.monthly(unit.scope, span)
+        rows = selectors.monthly_rows(unit.scope, span)
         return {
             "unit": _unit_out(unit),
             "period": _period_out(span),
-            "months": [{"month": f"{m:%Y-%m}", "figures": series[m]} for m in sorted(series)],
+            "months": [{"month": row.key, "figures": row.figures} for row in rows],
         }
 
     return cached("api", ("monthly", params.don_vi.strip(), span.key), build)
@@ -263,7 +235,7 @@ def monthly(request: HttpRequest, params: Query[UnitParams]) -> dict[str, Any]:
     "nào áp dụng đứng cuối với rank null.",
 )
 def ranking(request: HttpRequest, params: Query[RankingParams]) -> dict[str, Any]:
-    span = _period(params.ky)
+    span = selectors.period(params.ky)
     level = LEVELS[params.cap]
 
     def build() -> dict[str, Any]:
@@ -271,9 +243,9 @@ def ranking(request: HttpRequest, params: Query[RankingParams]) -> dict[str, Any
             {
                 "rank": r.rank,
                 "unit": _unit_out(r.unit),
-                "total": r.index.total,
-                "classification": r.index.classification,
-                "groups": {g.code: r.index.group_score(g.code) for g in quality.GROUPS},
+                "total": r.total,
+                "classification": r.classification,
+                "groups": r.groups,
             }
             for r in selectors.ranking(level, span)
         ]

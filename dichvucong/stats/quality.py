@@ -157,6 +157,33 @@ class IndicatorScore:
 
 
 @dataclass(frozen=True)
+class IndicatorResult:
+    """An indicator of a unit's index as plain values, its name and formula in the active language: a row of the
+    index on the page, in the chi-so download and in the API."""
+
+    group: str
+    code: str
+    name: str
+    formula: str
+    numerator: int
+    denominator: int
+    ratio: float | None  # None: not applicable in the period
+    points: float  # the indicator's maximum
+    score: float | None
+
+
+@dataclass(frozen=True)
+class GroupResult:
+    """A group of a unit's index as plain values: a group row of the index on the page and in the API."""
+
+    code: str
+    name: str
+    points: float  # the group's configured maximum
+    score: float | None  # None: none of its indicators applies in the period
+    applicable_points: float  # the maximum over its applicable indicators
+
+
+@dataclass(frozen=True)
 class IndexScore:
     indicators: tuple[IndicatorScore, ...]
     groups: dict[str, tuple[float, float]]  # group → (score, maximum over applicable indicators)
@@ -171,6 +198,28 @@ class IndexScore:
         """The group's score, or None when none of its indicators applies in the period."""
         score, maximum = self.groups[group]
         return score if maximum else None
+
+    def group_scores(self) -> dict[str, float | None]:
+        """Each group's score (None: not applicable), in `GROUPS` order."""
+        return {g.code: self.group_score(g.code) for g in GROUPS}
+
+    def group_results(self) -> list[GroupResult]:
+        """Each group with its configured points, its score and its applicable points, in `GROUPS` order."""
+        points = group_points()
+        return [
+            GroupResult(g.code, str(g.name), points[g.code], self.group_score(g.code), self.groups[g.code][1])
+            for g in GROUPS
+        ]
+
+    def indicator_results(self) -> list[IndicatorResult]:
+        """Each indicator with its figures and score, in `INDICATORS` order."""
+        return [
+            IndicatorResult(
+                i.indicator.group, i.indicator.code, str(i.indicator.name), str(i.indicator.formula),
+                i.numerator, i.denominator, i.ratio, i.points, i.score,
+            )
+            for i in self.indicators
+        ]  # fmt: skip
 
 
 def compute(totals: Mapping[str, int]) -> IndexScore:

@@ -15,6 +15,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dichvucong.core.errors import DomainError
 from dichvucong.organisations.models import AdministrativeUnit, Agency, AgencyLevel, UnitLevel
 from dichvucong.stats import quality
 from dichvucong.stats.models import Figure, Level
@@ -82,8 +83,12 @@ class Period:
         return _("Năm %(year)s") % {"year": match["year"]}
 
 
-class BadPeriod(ValueError):
-    pass
+class BadPeriod(DomainError):
+    """A period key that is not a year, a quarter or a month of 2000-2100: a message on the pages, a 400 problem
+    in the API."""
+
+    status = 400
+    code = "invalid-period"
 
 
 def period(key: str | None = None) -> Period:
@@ -181,6 +186,26 @@ def monthly(scope: str, span: Period) -> dict[dt.date, dict[str, int]]:
     return series
 
 
+@dataclass(frozen=True)
+class MonthFigures:
+    """One month of a monthly series with every published metric (0 when nothing was counted)."""
+
+    month: dt.date
+    figures: dict[str, int]  # metric → value, in `metric_labels()` order
+
+    @property
+    def key(self) -> str:
+        return f"{self.month:%Y-%m}"
+
+
+def monthly_rows(scope: str, span: Period) -> list[MonthFigures]:
+    """The months of `monthly` in order, each with every published metric: the rows of the theo-thang download,
+    the API's monthly series and the page's monthly chart, so that they always agree."""
+    series = monthly(scope, span)
+    metrics = list(_metrics())
+    return [MonthFigures(m, {metric: series[m].get(metric, 0) for metric in metrics}) for m in sorted(series)]
+
+
 def scopes_of_agencies(agency_ids: Iterable[int] | None, *, everything: bool = False) -> list[str]:
     """The figure scopes of these agencies (each agency's own), or the country's for a national view."""
     return [NATIONAL] if everything else [agency_scope(pk) for pk in sorted(agency_ids or ())]
@@ -256,10 +281,14 @@ def summary(unit: Unit, span: Period) -> Summary:
 
 @dataclass(frozen=True)
 class Ranked:
-    rank: int | None
+    """A row of a ranking as plain values: the ranking page formats it, the download rounds it, the API gives it
+    as it is."""
+
+    rank: int | None  # None: no applicable indicator, not ranked
     unit: Unit
-    index: quality.IndexScore
-    figures: dict[str, int]
+    total: float | None
+    classification: str
+    groups: dict[str, float | None]  # group → score (None: not applicable), in `quality.GROUPS` order
 
 
 def ranking(level: str, span: Period) -> list[Ranked]:
@@ -267,13 +296,19 @@ def ranking(level: str, span: Period) -> list[Ranked]:
     indicator come last, unranked."""
     units = provinces() if level == Level.PROVINCE else ministries()
     by_scope = totals_by_scope(level, span)
-    scored = [
-        (unit, quality.compute(by_scope.get(unit.scope, {})), by_scope.get(unit.scope, {})) for unit in units
-    ]
+    scored = [(unit, quality.compute(by_scope.get(unit.scope, {}))) for unit in units]
     scored.sort(key=lambda item: (item[1].total is None, -(item[1].total or 0), item[0].name))
     result, rank = [], 0
-    for unit, index, figures in scored:
+    for unit, index in scored:
         if index.total is not None:
             rank += 1
-        result.append(Ranked(rank if index.total is not None else None, unit, index, figures))
+        result.append(
+            Ranked(
+                rank if index.total is not None else None,
+                unit,
+                index.total,
+                index.classification,
+                index.group_scores(),
+            )
+        )
     return result

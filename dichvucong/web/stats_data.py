@@ -75,12 +75,11 @@ def _ranking_table(name: str, level: str, span: Period) -> DataTable:
         ("total", _("Chỉ số (trên 100)")),
         ("classification", _("Xếp loại")),
     ] + [(g.code, str(g.name)) for g in quality.GROUPS]
-    rows: list[list[Value]] = []
-    for r in selectors.ranking(level, span):
-        rows.append(
-            [r.rank, r.unit.slug, r.unit.name, _rounded(r.index.total), r.index.classification]
-            + [_rounded(r.index.group_score(g.code)) for g in quality.GROUPS]
-        )
+    rows: list[list[Value]] = [
+        [r.rank, r.unit.slug, r.unit.name, _rounded(r.total), r.classification]
+        + [_rounded(r.groups[g.code]) for g in quality.GROUPS]
+        for r in selectors.ranking(level, span)
+    ]
     return DataTable(name, columns, rows, _meta(None, span))
 
 
@@ -99,9 +98,10 @@ def _data_table(name: str, slug: str, span: Period) -> DataTable:
         columns = [("metric", _("Mã chỉ tiêu")), ("label", _("Chỉ tiêu")), ("value", _("Giá trị"))]
         return DataTable(name, columns, rows, _meta(unit, span))
     if name == "theo-thang":
-        series = selectors.monthly(unit.scope, span)
         columns = [("month", _("Tháng")), *labels.items()]
-        rows = [[f"{m:%Y-%m}"] + [series[m].get(metric, 0) for metric in labels] for m in sorted(series)]
+        rows = [
+            [row.key, *(row.figures[m] for m in labels)] for row in selectors.monthly_rows(unit.scope, span)
+        ]
         return DataTable(name, columns, rows, _meta(unit, span))
     if name == "chi-so":
         index = selectors.summary(unit, span).index
@@ -116,11 +116,9 @@ def _data_table(name: str, slug: str, span: Period) -> DataTable:
             ("score", _("Điểm đạt")),
         ]
         rows = [
-            [
-                i.indicator.group, i.indicator.code, str(i.indicator.name), i.numerator, i.denominator,
-                _rounded(i.ratio), _rounded(i.points), _rounded(i.score),
-            ]
-            for i in index.indicators
+            [i.group, i.code, i.name, i.numerator, i.denominator, _rounded(i.ratio), _rounded(i.points),
+             _rounded(i.score)]
+            for i in index.indicator_results()
         ]  # fmt: skip
         meta = _meta(unit, span)
         meta.update(total=_rounded(index.total), classification=index.classification)

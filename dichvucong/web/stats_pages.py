@@ -38,7 +38,6 @@ from dichvucong.web.stats_charts import (
 )
 
 RANKING_LEVELS = {"tinh": Level.PROVINCE, "bo": Level.MINISTRY}
-RANKING_TABLES = {Level.PROVINCE: "xep-hang-tinh", Level.MINISTRY: "xep-hang-bo"}
 # The country page shows this many provinces from the top and from the bottom of the ranking.
 RANKING_EXCERPT = 5
 YEARS_OFFERED = 3  # the period chooser offers the current year and the two before it
@@ -300,15 +299,15 @@ def saving_method() -> str:
 def index_view(index: quality.IndexScore) -> IndexView:
     by_group: dict[str, list[IndicatorRow]] = {g.code: [] for g in quality.GROUPS}
     left_out = []
-    for item in index.indicators:
+    for item in index.indicator_results():
         applicable = item.ratio is not None
         if not applicable:
-            left_out.append(f"{item.indicator.code} {item.indicator.name}")
-        by_group[item.indicator.group].append(
+            left_out.append(f"{item.code} {item.name}")
+        by_group[item.group].append(
             IndicatorRow(
-                item.indicator.code,
-                str(item.indicator.name),
-                str(item.indicator.formula),
+                item.code,
+                item.name,
+                item.formula,
                 number(item.numerator),
                 number(item.denominator),
                 percent(item.ratio) if applicable else _("Không áp dụng"),
@@ -317,37 +316,31 @@ def index_view(index: quality.IndexScore) -> IndexView:
                 applicable,
             )
         )
-    points = quality.group_points()
-    groups = []
-    for group in quality.GROUPS:
-        got, most = index.groups.get(group.code, (0.0, 0.0))
-        groups.append(
-            GroupRow(
-                group.code,
-                str(group.name),
-                decimal(got, 2) if most else _("Không áp dụng"),
-                decimal(points[group.code], 0),
-                bool(most),
-                by_group[group.code],
-            )
+    groups = [
+        GroupRow(
+            group.code,
+            group.name,
+            _("Không áp dụng") if group.score is None else decimal(group.score, 2),
+            decimal(group.points, 0),
+            group.score is not None,
+            by_group[group.code],
         )
+        for group in index.group_results()
+    ]
     total = decimal(index.total, 2) if index.total is not None else _("Không áp dụng")
     return IndexView(total, index.classification, groups, left_out)
 
 
 def rank_row(ranked: Ranked) -> RankRow:
-    groups = [
-        "—" if (score := ranked.index.group_score(g.code)) is None else decimal(score, 2)
-        for g in quality.GROUPS
-    ]
-    total = decimal(ranked.index.total, 2) if ranked.index.total is not None else _("Không áp dụng")
+    groups = ["—" if (score := ranked.groups[g.code]) is None else decimal(score, 2) for g in quality.GROUPS]
+    total = decimal(ranked.total, 2) if ranked.total is not None else _("Không áp dụng")
     return RankRow(
         str(ranked.rank) if ranked.rank else "—",
         ranked.unit.name,
         ranked.unit.slug,
         unit_url(ranked.unit),
         total,
-        ranked.index.classification,
+        ranked.classification,
         groups,
     )
 
@@ -358,8 +351,7 @@ def month_label(month: dt.date) -> tuple[str, str]:
 
 def _unit_page(unit: Unit, span: Period) -> UnitPage:
     summary = selectors.summary(unit, span)
-    series = selectors.monthly(unit.scope, span)
-    months = sorted(series)
+    series = selectors.monthly_rows(unit.scope, span)
     received_resolved = [
         Series("received", selectors.metric_labels()["received"], "bar-received"),
         Series("resolved", selectors.metric_labels()["resolved"], "bar-resolved"),
@@ -367,18 +359,18 @@ def _unit_page(unit: Unit, span: Period) -> UnitPage:
     monthly_chart = column_chart(
         "bieu-do-theo-thang",
         _("Hồ sơ tiếp nhận và đã giải quyết theo tháng, %(period)s") % {"period": span.label},
-        [month_label(m) for m in months],
+        [month_label(row.month) for row in series],
         received_resolved,
-        [[series[m].get("received", 0), series[m].get("resolved", 0)] for m in months],
+        [[row.figures["received"], row.figures["resolved"]] for row in series],
     )
     rows = [
         MonthRow(
-            f"{m:%Y-%m}",
-            month_label(m)[1],
-            number(series[m].get("received", 0)),
-            number(series[m].get("resolved", 0)),
+            row.key,
+            month_label(row.month)[1],
+            number(row.figures["received"]),
+            number(row.figures["resolved"]),
         )
-        for m in months
+        for row in series
     ]
     labels = selectors.metric_labels()
     outcomes = bar_chart(
@@ -431,7 +423,6 @@ class RankingPage:
     period_label: str
     groups: list[str]
     rows: list[RankRow]
-    table: str
 
 
 def ranking_page(cap: str, span: Period) -> RankingPage:
@@ -448,7 +439,6 @@ def ranking_page(cap: str, span: Period) -> RankingPage:
             span.label,
             [str(g.name) for g in quality.GROUPS],
             [rank_row(r) for r in selectors.ranking(level, span)],
-            RANKING_TABLES[level],
         )
 
     return cached("ranking", (cap, span.key), build)

@@ -65,7 +65,7 @@ def test_monthly_gives_every_month_of_the_period(client: Client, history: Histor
     assert [m["month"] for m in body["months"]] == [f"{YEAR}-{n:02d}" for n in range(1, 13)]
     by_month = {m["month"]: m["figures"] for m in body["months"]}
     assert by_month["2025-03"]["received"] == 2 and by_month["2025-04"]["resolved_late"] == 1
-    assert by_month["2025-01"] == {}
+    assert by_month["2025-01"] == dict.fromkeys(selectors.metric_labels(), 0)  # every published metric
     ministry = client.get("/api/v1/stats/monthly", {"don_vi": "bo-BCA", "ky": f"{YEAR}-05"}).json()
     assert ministry["months"] == [{"month": "2025-05", "figures": ministry["months"][0]["figures"]}]
     assert ministry["months"][0]["figures"]["received"] == 1
@@ -140,4 +140,83 @@ def test_monthly_leaves_out_the_months_still_to_come(client: Client, history: Hi
     body = client.get("/api/v1/stats/monthly", {"ky": str(today.year)}).json()
     assert [m["month"] for m in body["months"]] == [
         f"{today.year}-{n:02d}" for n in range(1, today.month + 1)
+    ]
+
+
+def _download(client: Client, table: str, **query: str) -> dict[str, Any]:
+    return client.get(f"/thong-ke/du-lieu/{table}.json", query).json()  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("slug", ["", "tinh-01", "bo-BCA"])
+def test_monthly_gives_the_rows_of_the_monthly_download(client: Client, history: History, slug: str) -> None:
+    from django.utils import timezone
+
+    from dichvucong.stats.sources import local_tz
+
+    today = timezone.now().astimezone(local_tz()).date()
+    for year in (YEAR, today.year):  # figures in some months only; the current year's future months absent
+        body = client.get("/api/v1/stats/monthly", {"don_vi": slug, "ky": str(year)}).json()
+        download = _download(client, "theo-thang", **{"don-vi": slug, "ky": str(year)})
+        metrics = [c["code"] for c in download["columns"]][1:]
+        rows = [{"month": r["month"], "figures": {m: r[m] for m in metrics}} for r in download["rows"]]
+        assert body["months"] == rows, (slug, year)
+        last = 12 if year < today.year else today.month
+        assert [m["month"] for m in body["months"]] == [f"{year}-{n:02d}" for n in range(1, last + 1)]
+    months = client.get("/api/v1/stats/monthly", {"don_vi": slug, "ky": str(YEAR)}).json()["months"]
+    assert months[0]["figures"]["received"] == 0  # a month without figures: zeros, as in the download
+
+
+@pytest.mark.parametrize("key", ["2025-q7", "2025-Q7", "năm ngoái", "1999"])
+def test_a_bad_period_is_answered_by_the_problem_handler(client: Client, key: str) -> None:
+    from dichvucong.core.errors import DomainError
+
+    with pytest.raises(DomainError) as raised:
+        selectors.period(key)
+    assert (raised.value.status, raised.value.code) == (400, "invalid-period")
+    response = client.get("/api/v1/stats/monthly", {"ky": key})
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body["type"] == "/problems/invalid-period" and body["title"] == "Yêu cầu không hợp lệ"
+    assert body["detail"].startswith("Kỳ thống kê không hợp lệ: dùng năm (2026)")
+
+
+def test_the_ranking_rows_of_the_api_and_the_download_come_from_one_builder(
+    client: Client, history: History
+) -> None:
+    from dataclasses import asdict
+
+    from dichvucong.stats.models import Level
+
+    rows = selectors.ranking(Level.PROVINCE, selectors.period(str(YEAR)))
+    items = client.get("/api/v1/stats/ranking", {"ky": str(YEAR)}).json()["items"]
+    assert items == [
+        {"rank": r.rank, "unit": asdict(r.unit), "total": r.total, "classification": r.classification,
+         "groups": r.groups}
+        for r in rows
+    ]  # fmt: skip
+    download = _download(client, "xep-hang-tinh", ky=str(YEAR))["rows"]
+
+    def rounded(value: float | None) -> float | None:
+        return None if value is None else round(value, 6)
+
+    assert download == [
+        {"rank": r.rank, "unit": r.unit.slug, "name": r.unit.name, "total": rounded(r.total),
+         "classification": r.classification} | {g: rounded(s) for g, s in r.groups.items()}
+        for r in rows
+    ]  # fmt: skip
+
+
+def test_the_index_rows_of_the_api_and_the_download_come_from_one_builder(
+    client: Client, history: History
+) -> None:
+    from dataclasses import asdict
+
+    index = selectors.summary(selectors.national_unit(), selectors.period(str(YEAR))).index
+    body = client.get("/api/v1/stats/figures", {"ky": str(YEAR)}).json()["index"]
+    assert body["groups"] == [asdict(g) for g in index.group_results()]
+    assert body["indicators"] == [asdict(i) for i in index.indicator_results()]
+    download = _download(client, "chi-so", ky=str(YEAR))["rows"]
+    assert [(r["indicator"], r["numerator"], r["denominator"]) for r in download] == [
+        (i.code, i.numerator, i.denominator) for i in index.indicator_results()
     ]
