@@ -63,7 +63,7 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.procstat import children_of, cpu_seconds, machine_cpu_seconds, wait_until_idle  # noqa: E402
+from bench.procstat import children_of, cpu_model, cpu_seconds, machine_cpu_seconds, wait_until_idle  # noqa: E402
 
 DATABASE_URL = os.environ.get(
     "BENCH_OIDC_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dichvucong_bench_oidc"
@@ -611,11 +611,7 @@ def measure(
 
 
 def machine() -> dict[str, Any]:
-    model = ""
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            model = line.split(":", 1)[1].strip()
-            break
+    model = cpu_model()
     memory_kib = 0
     for line in Path("/proc/meminfo").read_text().splitlines():
         if line.startswith("MemTotal:"):

@@ -54,7 +54,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.portal_server import HOST, request, start_server  # noqa: E402
-from bench.procstat import cpu_seconds, machine_cpu_seconds, wait_until_idle  # noqa: E402
+from bench.procstat import cpu_model, cpu_seconds, machine_cpu_seconds, wait_until_idle  # noqa: E402
 
 DATABASE_URL = os.environ.get(
     "BENCH_PAYMENTS_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dichvucong_bench_payments"
@@ -726,14 +726,7 @@ def reconcile_run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def machine() -> dict[str, Any]:
-    model = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        "",
-    )
+    model = cpu_model()
     with _connect() as conn:
         version = conn.execute("SHOW server_version").fetchone()[0]
         settings = dict(

@@ -1,5 +1,5 @@
 """CPU accounting from /proc for the benchmarks: the CPU time of given processes, of the whole machine, the
-children of a process, and waiting for the machine to be idle before timing."""
+children of a process, waiting for the machine to be idle before timing, and the CPU's model for the report."""
 
 from __future__ import annotations
 
@@ -58,3 +58,11 @@ def wait_until_idle(limit: float) -> float:
         if busy < 0.3 or time.monotonic() > deadline:
             return busy
         print(f"waiting for the machine to be idle: other processes use {busy:.1f} cores", flush=True)
+
+
+def cpu_model() -> str:
+    """The CPU's model name, as /proc/cpuinfo gives it ("" where it does not)."""
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return ""

@@ -46,7 +46,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.procstat import machine_cpu_seconds, wait_until_idle  # noqa: E402
+from bench.procstat import cpu_model, machine_cpu_seconds, wait_until_idle  # noqa: E402
 
 DATABASE_URL = os.environ.get(
     "BENCH_STATS_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dichvucong_bench_stats"
@@ -949,14 +949,7 @@ def table_sizes() -> dict[str, dict[str, Any]]:
 def machine() -> dict[str, Any]:
     from django.db import connection
 
-    model = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        "",
-    )
+    model = cpu_model()
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         version = cursor.fetchone()[0]
