@@ -15,8 +15,10 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from dichvucong.catalogue.models import OnlineLevel, Procedure
+from dichvucong.dossiers import deadlines
 from dichvucong.dossiers.models import Channel, Dossier, DossierDocument, Rating
 from dichvucong.feedback.models import Feedback
+from dichvucong.payments.bills import fee_lines
 from dichvucong.payments.models import BillSource, OrderStatus, PaymentOrder
 from dichvucong.stats import changes
 
@@ -35,19 +37,6 @@ def local_tz() -> dt.tzinfo:
 
 def month_key(at: dt.datetime) -> str:
     return at.astimezone(local_tz()).strftime("%Y-%m")
-
-
-def outcome(finished_at: dt.datetime, due_at: dt.datetime | None) -> str:
-    """early / on_time / late (DOMAIN.md): late after the appointment, early on a day before its day; a dossier
-    with no appointment (a procedure without a time limit) is on time."""
-    if due_at is None:
-        return "on_time"
-    if finished_at > due_at:
-        return "late"
-    tz = local_tz()
-    if finished_at.astimezone(tz).date() < due_at.astimezone(tz).date():
-        return "early"
-    return "on_time"
 
 
 def _add(values: Values, month: str, metric: str, amount: int = 1) -> None:
@@ -82,14 +71,15 @@ def dossiers(ids: Sequence[int]) -> Contributions:
                 _add(values, month, "received_online")
                 full = levels.get(procedure_code) == OnlineLevel.FULL
                 _add(values, month, "received_online_full" if full else "received_online_partial")
-            if details.get("fees") or details.get("DanhSachLePhi"):
+            if fee_lines(details):  # a fee a bill could be made for (0 đồng lines owe nothing)
                 _add(values, month, "received_with_fee")
             if "submitted" in kinds or details.get("TaiLieuNop"):
                 _add(values, month, "received_digitised")
         if finished_at is not None:
             month = month_key(finished_at)
             _add(values, month, "resolved")
-            _add(values, month, "resolved_" + outcome(finished_at, due_at))
+            # No appointment (a procedure without a time limit): on time.
+            _add(values, month, "resolved_" + (deadlines.outcome(finished_at, due_at) or "on_time"))
             if "result" in kinds or details.get("DanhSachGiayToKetQua"):
                 _add(values, month, "resolved_result_digitised")
         result[pk] = (agency_id, values)

@@ -77,6 +77,15 @@ def _spread(counts: Counter[tuple[int | None, str, str]]) -> Counter[tuple[str, 
     return spread
 
 
+def _owes_a_fee(details: dict[str, Any]) -> bool:
+    """A fee line of more than 0 đồng, as the portal or the agency wrote it (`fees`, `DanhSachLePhi`)."""
+    lines = details.get("fees") or details.get("DanhSachLePhi") or []
+    return any(
+        str(line.get("SoTien", "")).strip().isdigit() and int(str(line["SoTien"]).strip()) > 0
+        for line in lines
+    )
+
+
 def _by_month(queryset: Any, date_field: str, metric: str, counts: Counter[Any], value: Any = None) -> None:
     rows = (
         queryset.annotate(m=TruncMonth(date_field, tzinfo=VN))
@@ -116,7 +125,7 @@ def recount() -> Counter[tuple[str, str, str]]:
     # What is inside JSON (fees, documents as sent), in Python over the raw rows.
     for d in Dossier.objects.prefetch_related("documents"):
         kinds = {doc.kind for doc in d.documents.all()}
-        if d.received_at and (d.details.get("fees") or d.details.get("DanhSachLePhi")):
+        if d.received_at and _owes_a_fee(d.details):
             counts[(d.agency_id, _month(d.received_at), "received_with_fee")] += 1
         if d.received_at and ("submitted" in kinds or d.details.get("TaiLieuNop")):
             counts[(d.agency_id, _month(d.received_at), "received_digitised")] += 1
@@ -219,7 +228,8 @@ def _history(rng: random.Random, agencies: dict[str, Agency]) -> list[sync.Event
         received = START + dt.timedelta(days=rng.randrange(0, 120), hours=rng.randrange(0, 8))
         extra: dict[str, Any] = {}
         if rng.random() < 0.4:
-            extra["DanhSachLePhi"] = [{"MaLePhi": "LP1", "SoTien": 50000, "MoTa": "Lệ phí"}]
+            # Some lines of 0 đồng (a fee waived): nothing is owed, no bill could be made.
+            extra["DanhSachLePhi"] = [{"MaLePhi": "LP1", "SoTien": 50000 if n % 5 else 0, "MoTa": "Lệ phí"}]
         if rng.random() < 0.5:
             extra["TaiLieuNop"] = [{"TenTepDinhKem": "to-khai.pdf"}]
         if rng.random() < 0.4:
