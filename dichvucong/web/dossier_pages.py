@@ -12,7 +12,6 @@ from typing import Any, Final
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Page, Paginator
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dichvucong.accounts.models import User
@@ -20,6 +19,7 @@ from dichvucong.catalogue import selectors as catalogue
 from dichvucong.dossiers import attachments, drafts, eforms, selectors
 from dichvucong.dossiers.models import Dossier, DossierDocument, Draft, Rating, Status, StoredDocument
 from dichvucong.payments.bills import fee_lines
+from dichvucong.stats import quality
 
 from .draft_pages import ReviewSection, form_sections
 
@@ -136,19 +136,6 @@ def my_dossiers_page(user: User, number: str | None) -> MyDossiersPage:
     )
 
 
-def score_class(average: float) -> str:
-    """The classification of an average rating out of 18 (DOMAIN.md; the bounds are not confirmed (?))."""
-    if average > 15:
-        return _("Xuất sắc")
-    if average >= 12:
-        return _("Tốt")
-    if average >= 9:
-        return _("Khá")
-    if average >= 6:
-        return _("Trung bình")
-    return _("Yếu")
-
-
 @dataclass(frozen=True)
 class Average:
     ratings: int
@@ -228,7 +215,7 @@ def agency_average(agency_id: int) -> Average | None:
     if not rows or not rows[0]["ratings"]:
         return None
     total = float(rows[0]["average_total"])
-    return Average(ratings=int(rows[0]["ratings"]), total=total, label=score_class(total))
+    return Average(ratings=int(rows[0]["ratings"]), total=total, label=quality.classify_satisfaction(total))
 
 
 def dossier_page(user: User, code: str) -> DossierPage:
