@@ -78,10 +78,11 @@ def roll_up_batch(*, batch: int = BATCH) -> RollUp:
     by_kind: dict[str, list[int]] = {}
     for kind, object_id in claimed:
         by_kind.setdefault(kind, []).append(int(object_id))
-    scopes = Scopes.load()
     delta: Counter[FigureKey] = Counter()
-    for kind, ids in by_kind.items():
-        _fold(kind, sorted(set(ids)), scopes, delta)
+    if by_kind:  # the agency tree is read only when there is something to place in it (the beat runs often)
+        scopes = Scopes.load()
+        for kind, ids in by_kind.items():
+            _fold(kind, sorted(set(ids)), scopes, delta)
     for at in visit_times:
         if isinstance(at, str):  # SQLite's RETURNING gives the stored text
             at = dt.datetime.fromisoformat(at)
