@@ -36,7 +36,7 @@ from django.views.decorators.csrf import csrf_exempt
 from ninja.errors import HttpError
 
 from dichvucong.catalogue import selectors as catalogue
-from dichvucong.core.calls import observe
+from dichvucong.core.calls import IN, ONESTOP, observe
 from dichvucong.core.errors import NotFound
 from dichvucong.dossiers import links, national, selectors, sync
 from dichvucong.dossiers.models import AgencyIntegration, DossierEvent, LegacySession
@@ -70,11 +70,19 @@ STEP_FIELDS = (
 )
 
 
-def _reply(code: str, message: str, **extra: Any) -> JsonResponse:
+class Reply(JsonResponse):
+    """An answer of the interface; keeps its `error_code` for the monitor to read without parsing the body."""
+
+    error_code: str = ""
+
+
+def _reply(code: str, message: str, **extra: Any) -> Reply:
     # Always HTTP 200: the callers read error_code, and some treat any other status as "no answer".
-    return JsonResponse(
+    reply = Reply(
         {"error_code": code, "message": message, **extra}, json_dumps_params={"ensure_ascii": False}
     )
+    reply.error_code = code
+    return reply
 
 
 def _hash(token: str) -> str:
@@ -442,15 +450,11 @@ def endpoint(request: HttpRequest, **_: Any) -> JsonResponse:
         return _reply(WRONG_UNIT, "madonvi không phải mã đơn vị của hệ thống hoặc của đơn vị trực thuộc.")
     try:
         with observe(
-            kind="onestop", integration_id=integration.pk, direction="in", operation=str(service)
+            kind=ONESTOP, integration_id=integration.pk, direction=IN, operation=str(service)
         ) as seen:
             reply = operation(Call(integration, unit[1], body))
-            # Answers always start with error_code (`_reply`): read it without parsing a large answer.
-            seen.error = (
-                ""
-                if reply.content.startswith(b'{"error_code": "00"')
-                else reply.content[:500].decode(errors="replace")
-            )
+            if getattr(reply, "error_code", OK) != OK:
+                seen.error = reply.content[:500].decode(errors="replace")
             return reply
     except RecordError as exc:
         return _reply(INVALID, str(exc))

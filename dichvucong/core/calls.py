@@ -23,7 +23,11 @@ from django.dispatch import Signal
 # error (str, "" when ok), is_test: the fields of the exchange, as `monitoring.services.record_call` takes them.
 call_observed = Signal()
 
+# What an exchange is with (the monitor's `Kind`) and which way it went (its `Direction`).
+ONESTOP = "onestop"
+BILLER = "biller"
 OUT = "out"
+IN = "in"
 _ANSWERED = re.compile(r"answered (\d{3})\b")
 
 

@@ -94,8 +94,8 @@ class AgencyIntegrationAdmin(OperatorOnlyAdmin):
 
     @admin.display(description=_("Giám sát kết nối"))
     def health(self, obj: AgencyIntegration | None) -> str:
-        """The integration's health page and test console (monitoring)."""
-        if obj is None or obj.pk is None:
+        """The integration's health page and test console (monitoring, which watches active integrations)."""
+        if obj is None or obj.pk is None or not obj.is_active:
             return "—"
         url = reverse("admin:monitoring_integration", args=["onestop", obj.pk])
         return format_html('<a href="{}">{}</a>', url, gettext("Sức khỏe kết nối và gửi thử"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from dichvucong.core import outbox
+from dichvucong.core import calls, outbox
 from dichvucong.core.calls import observe
 from dichvucong.core.models import OutboxMessage
 from dichvucong.dossiers import connectors, links, national, selectors, services
@@ -43,7 +43,7 @@ def deliver_dossier(message: OutboxMessage) -> None:
     try:
         connector = connectors.get_connector(integration.connector)
         body = national.dossier_to_national(dossier, links.document_urls(dossier))
-        with observe(kind="onestop", integration_id=integration.pk, operation="dossier"):
+        with observe(kind=calls.ONESTOP, integration_id=integration.pk, operation="dossier"):
             connector.deliver(integration, body, message.key)
     except connectors.UnknownConnector as exc:
         _record_error(integration, str(exc))

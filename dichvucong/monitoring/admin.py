@@ -17,19 +17,8 @@ from . import admin_views
 from .models import IntegrationAlert, IntegrationCall
 
 
-class OperatorsSee(ReadOnlyAdmin, OperatorOnlyAdmin):
-    """Read-only, for every operator. Operators' model permissions come from `accounts.backends.PORTAL_APPS`,
-    which does not list this app: being an operator is the rule here, so it is checked alone."""
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return self._operator(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self._operator(request)
-
-
 @admin.register(IntegrationAlert)
-class IntegrationAlertAdmin(OperatorsSee):
+class IntegrationAlertAdmin(ReadOnlyAdmin, OperatorOnlyAdmin):
     list_display = ("integration_name", "kind", "opened_at", "closed_at", "acknowledged_at", "health_link")
     list_filter = ("kind", ("closed_at", admin.EmptyFieldListFilter))
     search_fields = ("integration_name",)
@@ -71,7 +60,7 @@ class IntegrationAlertAdmin(OperatorsSee):
 
 
 @admin.register(IntegrationCall)
-class IntegrationCallAdmin(OperatorsSee):
+class IntegrationCallAdmin(ReadOnlyAdmin, OperatorOnlyAdmin):
     list_display = (
         "at",
         "kind",

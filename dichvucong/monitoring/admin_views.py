@@ -17,7 +17,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from dichvucong.core.admin_mixins import request_scope
 from dichvucong.core.errors import DomainError
 
 from . import console, selectors, services
@@ -41,7 +40,8 @@ class Pages:
         self.model_admin = model_admin
 
     def _check(self, request: HttpRequest) -> None:
-        if not request_scope(request).is_everything:
+        # The alert admin's own rule (operators, with the app's view permission).
+        if not self.model_admin.has_view_permission(request):
             raise PermissionDenied
 
     def _context(self, request: HttpRequest, title: str, **extra: Any) -> dict[str, Any]:

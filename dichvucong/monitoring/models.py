@@ -13,15 +13,18 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from dichvucong.core import calls
+
 
 class Kind(models.TextChoices):
-    ONESTOP = "onestop", _("Hệ thống một cửa")
-    BILLER = "biller", _("Hệ thống thu của cơ quan")
+    # The values the watched apps report with (`core.calls`).
+    ONESTOP = calls.ONESTOP, _("Hệ thống một cửa")
+    BILLER = calls.BILLER, _("Hệ thống thu của cơ quan")
 
 
 class Direction(models.TextChoices):
-    OUT = "out", _("Cổng gửi đi")
-    IN = "in", _("Cơ quan gửi đến")
+    OUT = calls.OUT, _("Cổng gửi đi")
+    IN = calls.IN, _("Cơ quan gửi đến")
 
 
 # Inbound operations that carry dossiers' statuses or results (the agency API's, and the national sync

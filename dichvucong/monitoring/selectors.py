@@ -79,7 +79,6 @@ class Health:
     failures_in_a_row: dict[str, int] = field(default_factory=dict)
     undelivered: int = 0
     given_up: int = 0
-    oldest_undelivered: dt.datetime | None = None
     lag: dt.timedelta | None = None
     open_alert_id: int | None = None
 
@@ -350,11 +349,7 @@ def all_health(*, now: dt.datetime | None = None, only: tuple[str, int] | None =
     for key, backlog in backlogs().items():
         health = healths.get(key)
         if health is not None:
-            health.undelivered, health.given_up, health.oldest_undelivered = (
-                backlog.count,
-                backlog.given_up,
-                backlog.oldest,
-            )
+            health.undelivered, health.given_up = backlog.count, backlog.given_up
             health.lag = now - backlog.oldest if backlog.oldest else None
     for alert_id, kind, integration_id in open_alerts().values_list("pk", "kind", "integration_id"):
         health = healths.get((kind, integration_id))

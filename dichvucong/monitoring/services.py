@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -27,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dichvucong.core import audit
+from dichvucong.core.calls import observe
 
 from .models import Direction, IntegrationAlert, IntegrationCall, Kind
 
@@ -100,53 +100,36 @@ def record_observed_call(
     )
 
 
-def _elapsed_ms(started: float) -> int:
-    return int((time.monotonic() - started) * 1000)
-
-
 def inbound(operation: str) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
-    """Decorate a view of the agency API: each call an authenticated one-stop system makes is recorded (ok when
-    answered below 400). Calls that fail authentication never reach the view and name no integration for sure,
-    so they are not recorded."""
+    """Decorate a view of the agency API: each call an authenticated one-stop system makes is timed with
+    `core.calls.observe` (ok when answered below 400). Calls that fail authentication never reach the view and
+    name no integration for sure, so they are not recorded."""
 
     def decorate(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            started = time.monotonic()
-            try:
-                response = view(request, *args, **kwargs)
-            except Exception as exc:
-                # The status the API's error handlers will answer (a DomainError's or an HttpError's), else 500.
-                status = getattr(exc, "status", None) or getattr(exc, "status_code", None) or 500
-                _record_inbound(
-                    request, operation, started, False, int(status), str(exc) or type(exc).__name__
-                )
-                raise
-            status = response.status_code
-            _record_inbound(request, operation, started, status < 400, status, "")
-            return response
+            integration_id = getattr(getattr(request, "auth", None), "integration_id", None)
+            if integration_id is None:
+                return view(request, *args, **kwargs)
+            with observe(
+                kind=Kind.ONESTOP, integration_id=integration_id, direction=Direction.IN, operation=operation
+            ) as seen:
+                try:
+                    response = view(request, *args, **kwargs)
+                except Exception as exc:
+                    # The status the API's error handlers will answer (a DomainError's or an HttpError's).
+                    seen.status_code = int(
+                        getattr(exc, "status", None) or getattr(exc, "status_code", None) or 500
+                    )
+                    raise
+                seen.status_code = response.status_code
+                if response.status_code >= 400:
+                    seen.error = f"answered {response.status_code}"
+                return response
 
         return wrapper
 
     return decorate
-
-
-def _record_inbound(
-    request: HttpRequest, operation: str, started: float, ok: bool, status: int, error: str
-) -> None:
-    integration_id = getattr(getattr(request, "auth", None), "integration_id", None)
-    if integration_id is None:
-        return
-    record_call(
-        kind=Kind.ONESTOP,
-        integration_id=integration_id,
-        direction=Direction.IN,
-        operation=operation,
-        ok=ok,
-        status_code=status,
-        duration_ms=_elapsed_ms(started),
-        error=error,
-    )
 
 
 # --- alerts ---------------------------------------------------------------------------------------------------
@@ -276,19 +259,6 @@ def evaluate_now(*, request: HttpRequest) -> Evaluation:
     return result
 
 
-__all__ = [
-    "Direction",
-    "Evaluation",
-    "Kind",
-    "acknowledge_alert",
-    "evaluate",
-    "evaluate_now",
-    "inbound",
-    "record_call",
-    "record_observed_call",
-]
-
-
 def prune_calls(*, now: dt.datetime | None = None, batch: int = 10_000) -> int:
     """Delete the exchanges older than `MONITORING_KEEP_DAYS` (the board reads 7 days at most), in batches by the
     time index so that no statement holds the table long; returns how many went."""
@@ -301,3 +271,17 @@ def prune_calls(*, now: dt.datetime | None = None, batch: int = 10_000) -> int:
         if not ids:
             return removed
         removed += IntegrationCall.objects.filter(id__in=ids).delete()[0]
+
+
+__all__ = [
+    "Direction",
+    "Evaluation",
+    "Kind",
+    "acknowledge_alert",
+    "evaluate",
+    "evaluate_now",
+    "inbound",
+    "prune_calls",
+    "record_call",
+    "record_observed_call",
+]

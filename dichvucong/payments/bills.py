@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from dichvucong.core import calls
 from dichvucong.core.calls import observe
 from dichvucong.core.errors import DomainError, NotFound
 from dichvucong.dossiers import selectors as dossier_selectors
@@ -175,7 +176,7 @@ def _look_up(biller: Biller, code: str) -> adapters.BillRecord:
     """Ask the biller's system for a bill, timed as one exchange with it (`core.calls.observe`, operation
     `bill`): "no such bill" is an answer, so a successful exchange; unreachable, a wrong answer or an unknown
     adapter is a failed one. Raises what the adapter raises."""
-    with observe(kind="biller", integration_id=biller.pk, operation="bill") as observed:
+    with observe(kind=calls.BILLER, integration_id=biller.pk, operation="bill") as observed:
         try:
             return adapters.get_adapter(biller.adapter).lookup(biller, code)
         except adapters.BillNotFoundAtBiller:

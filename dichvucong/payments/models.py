@@ -72,9 +72,10 @@ class Biller(models.Model):
 
     @property
     def exchanges_with_portal(self) -> bool:
-        """Whether the portal talks to this system (paid-bill webhooks, or bill look-ups through an adapter), so
-        the integration monitor watches it; `payments.selectors.watched_billers` is the same rule as a query."""
-        return bool(self.webhook_url or (self.adapter and self.endpoint_url))
+        """Whether the portal talks to this system (active, with paid-bill webhooks or bill look-ups through an
+        adapter), so the integration monitor watches it; `payments.selectors.watched_billers` is the same rule as
+        a query."""
+        return self.is_active and bool(self.webhook_url or (self.adapter and self.endpoint_url))
 
 
 class BillStatus(models.TextChoices):

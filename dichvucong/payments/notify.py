@@ -27,7 +27,7 @@ import requests
 from django.conf import settings
 from django.urls import reverse
 
-from dichvucong.core import outbox, signing
+from dichvucong.core import calls, outbox, signing
 from dichvucong.core.calls import observe
 from dichvucong.core.models import OutboxMessage
 from dichvucong.payments.models import PAID_STATUSES, NotifyFormat, PaymentOrder, Receipt
@@ -108,7 +108,7 @@ def notify_agency(message: OutboxMessage) -> None:
         biller.secret, biller.key_id, webhook_id(order), message_body(order, receipt)
     )
     url = biller.webhook_url
-    with observe(kind="biller", integration_id=biller.pk, operation="payment") as observed:
+    with observe(kind=calls.BILLER, integration_id=biller.pk, operation="payment") as observed:
         try:
             response = requests.post(
                 url,

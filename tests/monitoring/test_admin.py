@@ -126,9 +126,15 @@ def test_an_integrations_own_admin_page_links_to_its_health_and_console(operator
     system = onestop()
     page = operator.get(reverse("admin:dossiers_agencyintegration_change", args=[system.pk])).content.decode()
     assert f'href="{reverse("admin:monitoring_integration", args=["onestop", system.pk])}"' in page
+    retired = onestop("UBND-79", is_active=False)  # not watched: its health page would answer 404
+    page = operator.get(
+        reverse("admin:dossiers_agencyintegration_change", args=[retired.pk])
+    ).content.decode()
+    assert reverse("admin:monitoring_integration", args=["onestop", retired.pk]) not in page
     quiet = payment_factories.make_biller()  # no webhook: not watched, no link
     watched = payment_factories.make_biller("csgt-hcm", webhook_url="http://127.0.0.1:9/webhook")
-    for biller, linked in ((quiet, False), (watched, True)):
+    off = payment_factories.make_biller("csgt-off", webhook_url="http://127.0.0.1:9/webhook", is_active=False)
+    for biller, linked in ((quiet, False), (watched, True), (off, False)):
         page = operator.get(reverse("admin:payments_biller_change", args=[biller.pk])).content.decode()
         expected = reverse("admin:monitoring_integration", args=["biller", biller.pk])
         assert (f'href="{expected}"' in page) is linked

@@ -190,5 +190,5 @@ def test_the_watched_billers_are_those_that_exchange_with_the_portal_in_python_a
     }
     watched = set(selectors.watched_billers().values_list("code", flat=True))
     assert watched == {"b-webhook", "b-lookup"}
-    assert {b.code for b in made.values() if b.exchanges_with_portal and b.is_active} == watched
+    assert {b.code for b in made.values() if b.exchanges_with_portal} == watched
     assert list(selectors.watched_billers(biller_id=made["look-up"].pk)) == [made["look-up"]]
