@@ -201,11 +201,10 @@ class ProcedureAdmin(ProcedureReviewViews, AgencyScopedAdmin):
     def start_revision_action(self, request: HttpRequest, queryset: QuerySet[Procedure]) -> None:
         for code in dict.fromkeys(queryset.values_list("code", flat=True)):
             try:
-                draft = services.start_revision(code=code)
+                draft = services.start_revision(code=code, actor=request.user, request=request)
             except DomainError as error:
                 self.message_user(request, error.message, messages.ERROR)
                 continue
-            audit.record("catalogue.revision_started", request=request, target=draft)
             url = reverse("admin:catalogue_procedure_change", args=[draft.pk])
             self.message_user(
                 request,

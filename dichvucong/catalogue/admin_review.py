@@ -1,10 +1,10 @@
 """The back office's review pages of a procedure version: send a draft for review, return it to draft with a
 reason, publish it (the state machine is `review.py`, the rules `services.py`).
 
-Each page finds the version through the admin's scoped queryset first, so that a version of another agency
-answers 404 whatever the method; then checks the permission (403); then calls one service, which checks the
-state and the four-eyes rule again and writes the audit log. GET shows the confirmation form, POST does the
-work."""
+Each page finds the version through the admin's scoped queryset first (`get_object`), so that a version of
+another agency answers 404 whatever the method; then checks the permission (403); then calls one service, which
+checks the state and the four-eyes rule again and writes the audit log. GET shows the confirmation form, POST
+does the work."""
 
 from __future__ import annotations
 
@@ -13,16 +13,16 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from dichvucong.core.admin_pages import form_html, page
+from dichvucong.core.admin_pages import form_html, local, page
 from dichvucong.core.errors import DomainError
 
 from . import review, services
@@ -57,10 +57,6 @@ class ReturnForm(forms.Form):
     )
 
 
-def local(moment: Any) -> str:
-    return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M") if moment else "—"
-
-
 def _posted(request: HttpRequest) -> Any:
     return request.POST if request.method == "POST" else None
 
@@ -91,36 +87,33 @@ class ProcedureReviewViews(admin.ModelAdmin):
         """For the list action `publish_action` (`permissions=["publish"]`)."""
         return request.user.has_perm(review.PUBLISH_PERMISSION)
 
-    def change_view(
+    def render_change_form(
         self,
         request: HttpRequest,
-        object_id: str,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
         form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
+        obj: Procedure | None = None,
     ) -> HttpResponse:
         """The review steps this person may take, as buttons above the version (change_form.html)."""
-        found = (
-            self.get_queryset(request).filter(pk=int(object_id)).first() if str(object_id).isdigit() else None
-        )
         steps = (
             [
-                (reverse(f"admin:catalogue_procedure_{name}", args=[found.pk]), STEP_LABELS[name])
-                for name in available_steps(found, request.user)
+                (reverse(f"admin:catalogue_procedure_{name}", args=[obj.pk]), STEP_LABELS[name])
+                for name in available_steps(obj, request.user)
             ]
-            if found is not None
+            if obj is not None
             else []
         )
-        return super().change_view(
-            request, object_id, form_url, {**(extra_context or {}), "review_steps": steps}
+        return super().render_change_form(
+            request, {**context, "review_steps": steps}, add, change, form_url, obj
         )
 
     # --- look-up and checks -------------------------------------------------------------------------------------
 
     def _procedure(self, request: HttpRequest, object_id: str, permission: str) -> Procedure:
         """The version if in scope (404 otherwise, before any permission check), then the permission (403)."""
-        if not str(object_id).isdigit():
-            raise Http404
-        found = self.get_queryset(request).filter(pk=int(object_id)).first()
+        found = self.get_object(request, unquote(object_id))
         if found is None:
             raise Http404
         if not request.user.has_perm(permission):

@@ -7,7 +7,7 @@ import io
 import json
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 
 from dichvucong.core.errors import NotFound
 from dichvucong.core.scope import AgencyScope
@@ -210,3 +210,27 @@ def faq_in_scope(scope: AgencyScope, code: str) -> Faq:
         return faqs_in_scope(scope).get(code=code)
     except Faq.DoesNotExist as exc:
         raise NotFound(f"Không tìm thấy câu hỏi có mã {code}.") from exc
+
+
+def counts_in_scope(scope: AgencyScope) -> dict[str, int]:
+    """Procedure versions by state for the managing agencies in `scope` (every state present, 0 if none); one
+    query on `procedure_agency_status_idx`."""
+    counts = {status.value: 0 for status in ProcedureStatus}
+    rows = (
+        scope.filter(Procedure.objects.all(), "managing_agency")
+        .order_by()
+        .values("status")
+        .annotate(n=Count("id"))
+    )
+    for row in rows:
+        counts[row["status"]] = row["n"]
+    return counts
+
+
+def awaiting_review(scope: AgencyScope, *, limit: int = 5) -> list[Procedure]:
+    """The versions in review of the agencies in `scope`, the longest waiting first."""
+    return list(
+        scope.filter(Procedure.objects.filter(status=ProcedureStatus.IN_REVIEW), "managing_agency")
+        .select_related("managing_agency", "submitted_by")
+        .order_by("submitted_at", "id")[:limit]
+    )

@@ -1,11 +1,12 @@
 """Writes to the catalogue: procedure versions through their review (draft → review → published, see
-`review.py`), FAQ, life events, and all-or-nothing import."""
+`review.py`: every change of state goes through `review.move`), FAQ, life events, and all-or-nothing import."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -98,12 +99,13 @@ def _reindex(procedure: Procedure) -> None:
 
 
 @transaction.atomic
-def save_procedure(*, record: ProcedureRecord) -> tuple[Procedure, bool]:
+def save_procedure(*, record: ProcedureRecord, imported_by: str = "") -> tuple[Procedure, bool]:
     """Save a procedure record as a new version; returns (version, created).
 
     Published content that is unchanged is a no-op (imports are idempotent). A published record with new
     content becomes the published version and the previous one is superseded. A draft record replaces the
-    open draft of its code, or opens one.
+    open draft of its code, or opens one. New content for a version in review sends it back to draft first
+    (audited, with `imported_by`, the import's actor label): what was reviewed is no longer what it holds.
     """
     agency = Agency.objects.filter(code=record.managing_agency).first()
     if agency is None:
@@ -122,22 +124,26 @@ def save_procedure(*, record: ProcedureRecord) -> tuple[Procedure, bool]:
         and current.content_hash == values["content_hash"]
     ):
         return current, False
+    now = timezone.now()
     draft = versions.filter(status__in=review.UNPUBLISHED).first()
     if draft is not None:
+        was_in_review = draft.status == ProcedureStatus.IN_REVIEW
+        if was_in_review:
+            review.move(draft, ProcedureStatus.DRAFT, at=now)
         for key, value in values.items():
             setattr(draft, key, value)
-        # New content for a version in review: its review starts again from a draft.
-        draft.status = ProcedureStatus.DRAFT
         draft.save()
+        if was_in_review:
+            audit.record("catalogue.returned_to_draft", target=draft, detail={"imported_by": imported_by})
         procedure = draft
     else:
         next_version = (versions.aggregate(m=Max("version"))["m"] or 0) + 1
         procedure = Procedure.objects.create(code=record.code, version=next_version, **values)
     procedure.fields.set([field_for_name(name) for name in record.fields])
     if record.status == ProcedureStatus.PUBLISHED:
-        # The import of the national database publishes without the review step: its records were approved
-        # (by the decision that announces them) where they come from, and only operators import.
-        _make_published(procedure)
+        # The import of the national database publishes without the review step (`review.IMPORT_TRANSITIONS`).
+        changed = review.move(procedure, ProcedureStatus.PUBLISHED, at=now, imported=True)
+        _save_published(procedure, changed, at=now)
     return procedure, True
 
 
@@ -153,7 +159,7 @@ def submit_for_review(*, procedure_id: int, actor: Any, request: HttpRequest | N
     it cannot be edited while in review."""
     with transaction.atomic():
         procedure = _locked(procedure_id)
-        review.check_move(procedure, ProcedureStatus.IN_REVIEW)
+        changed = review.move(procedure, ProcedureStatus.IN_REVIEW, at=timezone.now(), by=actor)
         from .selectors import procedure_record
 
         try:
@@ -163,11 +169,7 @@ def submit_for_review(*, procedure_id: int, actor: Any, request: HttpRequest | N
                 gettext("Bản nháp %(code)s chưa đủ thông tin để gửi duyệt: %(problem)s")
                 % {"code": procedure.code, "problem": "; ".join(str(e["msg"]) for e in error.errors()[:3])}
             ) from error
-        procedure.status = ProcedureStatus.IN_REVIEW
-        procedure.submitted_by = actor
-        procedure.submitted_at = timezone.now()
-        procedure.review_note = ""
-        procedure.save(update_fields=["status", "submitted_by", "submitted_at", "review_note"])
+        procedure.save(update_fields=changed)
         audit.record("catalogue.submitted_for_review", actor=actor, request=request, target=procedure)
     return procedure
 
@@ -182,10 +184,8 @@ def return_to_draft(
     _require_publisher(actor)
     with transaction.atomic():
         procedure = _locked(procedure_id)
-        review.check_move(procedure, ProcedureStatus.DRAFT)
-        procedure.status = ProcedureStatus.DRAFT
-        procedure.review_note = reason[:2000]
-        procedure.save(update_fields=["status", "review_note"])
+        changed = review.move(procedure, ProcedureStatus.DRAFT, at=timezone.now(), note=reason[:2000])
+        procedure.save(update_fields=changed)
         audit.record(
             "catalogue.returned_to_draft",
             actor=actor,
@@ -211,11 +211,9 @@ def publish(*, procedure_id: int, actor: Any, request: HttpRequest | None = None
     _require_publisher(actor)
     with transaction.atomic():
         procedure = _locked(procedure_id)
-        if procedure.status == ProcedureStatus.SUPERSEDED:
-            raise review.TransitionNotAllowed(
-                gettext("Không thể công bố lại một phiên bản đã được thay thế; hãy tạo phiên bản mới.")
-            )
-        review.check_move(procedure, ProcedureStatus.PUBLISHED)
+        now = timezone.now()
+        changed = review.move(procedure, ProcedureStatus.PUBLISHED, at=now)
+        # The state is checked first; a refusal here drops the moved copy with the transaction.
         if settings.CATALOGUE_REVIEW_FOUR_EYES and procedure.submitted_by_id == actor.pk:
             raise Forbidden(
                 gettext(
@@ -223,7 +221,7 @@ def publish(*, procedure_id: int, actor: Any, request: HttpRequest | None = None
                 )
                 % {"code": procedure.code, "version": procedure.version}
             )
-        _make_published(procedure)
+        _save_published(procedure, changed, at=now)
         audit.record(
             "catalogue.published",
             actor=actor,
@@ -234,11 +232,10 @@ def publish(*, procedure_id: int, actor: Any, request: HttpRequest | None = None
     return procedure
 
 
-def _make_published(procedure: Procedure) -> Procedure:
-    """Make `procedure` the published version of its code (the caller holds the transaction)."""
-    if procedure.status == ProcedureStatus.PUBLISHED:
-        return procedure
-    now = timezone.now()
+def _save_published(procedure: Procedure, changed: list[str], *, at: datetime) -> None:
+    """Save `procedure`, just moved to published (`changed` by `review.move`), as the published version of its
+    code: the previous one is superseded first (one published version per code). The caller holds the
+    transaction."""
     previous = (
         Procedure.objects.select_for_update()
         .filter(code=procedure.code, status=ProcedureStatus.PUBLISHED)
@@ -246,47 +243,56 @@ def _make_published(procedure: Procedure) -> Procedure:
         .first()
     )
     if previous is not None:
-        previous.status = ProcedureStatus.SUPERSEDED
-        previous.superseded_at = now
-        previous.save(update_fields=["status", "superseded_at"])
+        previous.save(update_fields=review.move(previous, ProcedureStatus.SUPERSEDED, at=at))
         _reindex(previous)
-    procedure.status = ProcedureStatus.PUBLISHED
-    procedure.published_at = now
     # A draft may have been edited since it was opened: the hash must describe what is published, so that
     # re-importing older content is not taken as "unchanged".
     from .selectors import procedure_record
 
     procedure.content_hash = content_hash(procedure_record(procedure))
-    procedure.save(update_fields=["status", "published_at", "content_hash"])
+    procedure.save(update_fields=[*changed, "content_hash"])
     _reindex(procedure)
-    return procedure
+
+
+# What a new version does not take from the one it revises: its identity, and its state with the fields that go
+# with it (a new version starts as the model's default, a draft never sent for review).
+_VERSION_FIELDS = frozenset(
+    {
+        "id",
+        "code",
+        "version",
+        "status",
+        "created_at",
+        "published_at",
+        "superseded_at",
+        "submitted_by",
+        "submitted_at",
+        "review_note",
+    }
+)
 
 
 @transaction.atomic
-def start_revision(*, code: str) -> Procedure:
+def start_revision(*, code: str, actor: Any = None, request: HttpRequest | None = None) -> Procedure:
     """Open a draft of the next version of a published procedure, copied from it (editing a published
-    procedure never changes it in place)."""
+    procedure never changes it in place). If the code already has an open version (a draft, or the version in
+    review), that one is handed back instead; only a new version is audited."""
     current = Procedure.objects.filter(code=code, status=ProcedureStatus.PUBLISHED).first()
     if current is None:
         raise NotFound(f"Không có thủ tục đang áp dụng với mã {code}.")
-    # One open version per code: a draft, or the version in review (returned to draft to be edited).
     existing = Procedure.objects.filter(code=code, status__in=review.UNPUBLISHED).first()
     if existing:
         return existing
-    fields = list(current.fields.all())
     next_version = (Procedure.objects.filter(code=code).aggregate(m=Max("version"))["m"] or 0) + 1
-    current.pk = None
-    current.version = next_version
-    current.status = ProcedureStatus.DRAFT
-    current.published_at = None
-    current.superseded_at = None
-    current.submitted_by = None
-    current.submitted_at = None
-    current.review_note = ""
-    current._state.adding = True
-    current.save()
-    current.fields.set(fields)
-    return current
+    content = {
+        model_field.attname: getattr(current, model_field.attname)
+        for model_field in Procedure._meta.concrete_fields
+        if model_field.name not in _VERSION_FIELDS
+    }
+    draft = Procedure.objects.create(code=code, version=next_version, **content)
+    draft.fields.set(current.fields.all())
+    audit.record("catalogue.revision_started", actor=actor, request=request, target=draft)
+    return draft
 
 
 @transaction.atomic
@@ -330,7 +336,7 @@ def import_catalogue(*, content: bytes, file_name: str, actor: str = "") -> Impo
         parsed = read_file(content, file_format=file_format)
         parsed.errors += _reference_errors(parsed.procedures, parsed.faqs)
         parsed.raise_errors()
-        report = _save_all(parsed.procedures, parsed.faqs)
+        report = _save_all(parsed.procedures, parsed.faqs, imported_by=actor)
     except ValidationFailed as failure:
         ImportRun.objects.create(
             file_name=file_name,
@@ -397,11 +403,11 @@ def _reference_errors(
 
 @transaction.atomic
 def _save_all(
-    procedures: list[tuple[int, ProcedureRecord]], faqs: list[tuple[int, FaqRecord]]
+    procedures: list[tuple[int, ProcedureRecord]], faqs: list[tuple[int, FaqRecord]], *, imported_by: str
 ) -> ImportReport:
     report = ImportReport()
     for _, record in procedures:
-        _, created = save_procedure(record=record)
+        _, created = save_procedure(record=record, imported_by=imported_by)
         if created:
             report.procedures_created += 1
         else:

@@ -1,8 +1,9 @@
 """Back-office pages of our own (workflow steps, uploads) drawn inside the admin's frame, shared by every app's
-admin: the page itself and a POST form with its CSRF token."""
+admin: the page itself, a POST form with its CSRF token, and times as the back office shows them."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django import forms
@@ -10,6 +11,7 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -41,3 +43,8 @@ def form_html(
         form.as_div(),
         submit,
     )
+
+
+def local(moment: datetime | None) -> str:
+    """`moment` in the local time zone (Asia/Ho_Chi_Minh) as the back office shows it, or "—" if none."""
+    return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M") if moment else "—"

@@ -15,7 +15,6 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
@@ -24,6 +23,7 @@ from dichvucong.accounts.models import User
 from dichvucong.core import audit
 from dichvucong.core.admin_mixins import request_scope
 from dichvucong.core.admin_pages import form_html as _form_html
+from dichvucong.core.admin_pages import local
 from dichvucong.core.admin_pages import page as _page
 from dichvucong.core.errors import DomainError, ValidationFailed
 from dichvucong.dossiers.attachments import EXTENSIONS
@@ -53,10 +53,6 @@ WORKFLOW: tuple[tuple[str, str, str, bool], ...] = (
     ("publish", "cong-khai", "publish_view", False),
 )
 ATTACHMENT_URL = "feedback_feedback_attachment"
-
-
-def local(moment: Any) -> str:
-    return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M") if moment else "—"
 
 
 def deadline(feedback: Feedback) -> Any:

@@ -14,14 +14,13 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join, linebreaks
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dichvucong.core.admin_mixins import request_scope
-from dichvucong.core.admin_pages import form_html, page
+from dichvucong.core.admin_pages import form_html, local, page
 from dichvucong.core.errors import DomainError, NotFound, ValidationFailed
 from dichvucong.organisations.models import Agency, AgencyLevel
 
@@ -31,10 +30,6 @@ from .models import Ticket, TicketChannel, TicketStatus, TicketTopic
 _DURATION_RE = re.compile(r"(\d{1,3})(?::([0-5]\d))?")
 # Service columns whose form field has another name.
 _COLUMNS = {"call_duration_seconds": "duration", "duration_seconds": "duration"}
-
-
-def local(moment: Any) -> str:
-    return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M") if moment else ""
 
 
 def minutes(seconds: int | None) -> str:
@@ -180,7 +175,7 @@ def _facts(ticket: Ticket) -> SafeString:
         (gettext("Tổng đài tiếp nhận"), ticket.desk_agency.name),
         (gettext("Người tiếp nhận"), ticket.opened_by.username if ticket.opened_by else "—"),
         (gettext("Tiếp nhận lúc"), local(ticket.created_at)),
-        (gettext("Giải quyết lúc"), local(ticket.resolved_at) or "—"),
+        (gettext("Giải quyết lúc"), local(ticket.resolved_at)),
     ]
     if ticket.resolution:
         rows.append((gettext("Kết quả giải quyết"), ticket.resolution))

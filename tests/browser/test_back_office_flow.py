@@ -101,6 +101,7 @@ def test_an_editor_sends_a_draft_for_review_and_the_head_returns_then_publishes_
         .values_list("action", "actor_label")
     )
     assert [a for a, _ in actions] == [
+        "catalogue.revision_started",  # opened by the set-up above
         "catalogue.submitted_for_review",
         "catalogue.returned_to_draft",
         "catalogue.submitted_for_review",

@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from dichvucong.catalogue.models import Faq, ImportRun, LifeEvent, Procedure
+from dichvucong.core.models import AuditEvent
 from tests.conftest import make_faq, make_officer, make_procedure, procedure_data, verified_staff_client
 
 pytestmark = pytest.mark.django_db
@@ -94,6 +95,20 @@ def test_new_version_action_then_publish_action_supersedes_the_old_version(
     draft.refresh_from_db()
     v1.refresh_from_db()
     assert (draft.status, v1.status) == ("published", "superseded")
+
+
+def test_the_new_version_action_is_audited_once_by_the_service(admin_client: Client, admin_user: Any) -> None:
+    v1 = make_procedure()
+    for _ in range(2):  # the second time, the open draft is handed back: no new version, no new event
+        admin_client.post(
+            reverse("admin:catalogue_procedure_changelist"),
+            {"action": "start_revision_action", "_selected_action": [v1.pk]},
+        )
+    draft = Procedure.objects.get(code=v1.code, version=2)
+    events = list(
+        AuditEvent.objects.filter(action="catalogue.revision_started").values_list("actor_id", "object_id")
+    )
+    assert events == [(admin_user.pk, str(draft.pk))]
 
 
 def test_publishing_a_superseded_version_shows_the_domain_error(admin_client: Client) -> None:

@@ -3,6 +3,7 @@ step audited, the back-office pages scoped to the officer's agency, and the oper
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -13,7 +14,7 @@ from django.urls import reverse
 
 from dichvucong.catalogue import review, services
 from dichvucong.catalogue.models import Procedure, SearchEntry
-from dichvucong.catalogue.selectors import procedure_get
+from dichvucong.catalogue.selectors import awaiting_review, counts_in_scope, procedure_get
 from dichvucong.core.errors import Forbidden
 from dichvucong.core.models import AuditEvent
 from dichvucong.core.scope import AgencyScope
@@ -34,8 +35,11 @@ def head() -> Any:
 
 @pytest.fixture
 def draft(db: None) -> Procedure:
+    """Version 2 of a published procedure, as a draft. Made by the factory (an imported draft record) rather than
+    `services.start_revision`, which writes its own audit event (tested below): the audit tests here count the
+    review steps' events only."""
     make_procedure()
-    return services.start_revision(code="1.001456")
+    return make_procedure(status="draft")
 
 
 def _reload(procedure: Procedure) -> Procedure:
@@ -83,6 +87,93 @@ def test_the_table_allows_only_the_documented_transitions() -> None:
         ("review", "published"),
         ("published", "superseded"),
     }
+
+
+def _version(status: str) -> Procedure:
+    return Procedure(code="1.001456", version=2, status=status)
+
+
+AT = dt.datetime(2026, 12, 21, 3, 0, tzinfo=dt.UTC)
+
+
+def test_a_move_the_table_forbids_raises_and_changes_nothing() -> None:
+    draft = _version("draft")
+    with pytest.raises(review.TransitionNotAllowed, match=r"Bản nháp.*Đang áp dụng"):
+        review.move(draft, "published", at=AT)
+    assert (draft.status, draft.published_at) == ("draft", None)
+
+
+def test_a_superseded_version_is_refused_with_what_to_do_instead() -> None:
+    with pytest.raises(review.TransitionNotAllowed, match="hãy tạo phiên bản mới"):
+        review.move(_version("superseded"), "published", at=AT)
+
+
+def test_move_sets_the_fields_that_go_with_each_state_and_names_them(editor: Any) -> None:
+    version = _version("draft")
+    assert review.move(version, "review", at=AT, by=editor) == [
+        "status",
+        "submitted_by",
+        "submitted_at",
+        "review_note",
+    ]
+    assert (version.status, version.submitted_by, version.submitted_at) == ("review", editor, AT)
+
+    assert review.move(version, "draft", at=AT, note="Sai mẫu đơn.") == [
+        "status",
+        "submitted_by",
+        "submitted_at",
+        "review_note",
+    ]
+    assert (version.submitted_by, version.submitted_at, version.review_note) == (None, None, "Sai mẫu đơn.")
+
+    review.move(version, "review", at=AT, by=editor)
+    assert version.review_note == ""
+    assert review.move(version, "published", at=AT) == ["status", "published_at"]
+    assert version.published_at == AT
+    assert review.move(version, "superseded", at=AT) == ["status", "superseded_at"]
+    assert version.superseded_at == AT
+
+
+def test_only_the_import_may_publish_a_draft_and_by_its_named_rule() -> None:
+    import_only = {(a, b) for a, targets in review.IMPORT_TRANSITIONS.items() for b in targets}
+    assert import_only == {("draft", "published")}
+    assert not review.can_move("draft", "published")
+    assert review.can_move("draft", "published", imported=True)
+    assert not review.can_move("superseded", "published", imported=True)
+    draft = _version("draft")
+    assert review.move(draft, "published", at=AT, imported=True) == ["status", "published_at"]
+    assert draft.status == "published"
+
+
+def test_every_change_of_state_goes_through_move(
+    monkeypatch: pytest.MonkeyPatch, editor: Any, head: Any
+) -> None:
+    moves: list[tuple[int, str, str]] = []
+    real_move = review.move
+
+    def spy(procedure: Procedure, target: str, **kwargs: Any) -> list[str]:
+        moves.append((procedure.version, procedure.status, target))
+        return real_move(procedure, target, **kwargs)
+
+    monkeypatch.setattr(review, "move", spy)
+    make_procedure()
+    draft = services.start_revision(code="1.001456", actor=editor)
+    services.submit_for_review(procedure_id=draft.pk, actor=editor)
+    services.return_to_draft(procedure_id=draft.pk, actor=head, reason="Thiếu phí trực tuyến.")
+    services.submit_for_review(procedure_id=draft.pk, actor=editor)
+    make_procedure(status="draft", summary="Bản dự thảo từ tệp nhập.")
+    make_procedure(summary="Nội dung theo quyết định công bố mới.")
+    assert moves == [
+        (1, "draft", "published"),  # the import, by its rule
+        (2, "draft", "review"),
+        (2, "review", "draft"),
+        (2, "draft", "review"),
+        (2, "review", "draft"),  # new content for a version in review
+        (2, "draft", "published"),  # the import again
+        (1, "published", "superseded"),
+    ]
+    statuses = dict(Procedure.objects.values_list("version", "status"))
+    assert statuses == {1: "superseded", 2: "published"}
 
 
 # --- four eyes and roles --------------------------------------------------------------------------------------
@@ -198,6 +289,68 @@ def test_import_of_a_draft_record_sends_a_version_in_review_back_to_draft(
     assert _reload(draft).status == "draft"
 
 
+def test_new_content_for_a_version_in_review_returns_it_to_draft_unsubmitted_and_audited(
+    draft: Procedure, editor: Any
+) -> None:
+    services.submit_for_review(procedure_id=draft.pk, actor=editor)
+    _import(procedure_data(status="draft", summary="Bản dự thảo sửa đổi."))
+    returned = _reload(draft)
+    assert (returned.status, returned.submitted_by_id, returned.submitted_at, returned.review_note) == (
+        "draft",
+        None,
+        None,
+        "",
+    )
+    event = AuditEvent.objects.get(action="catalogue.returned_to_draft")
+    assert (event.object_id, event.agency_id, event.detail) == (
+        str(draft.pk),
+        draft.managing_agency_id,
+        {"imported_by": "quantri"},
+    )
+
+
+def test_a_draft_returned_by_the_reviewer_is_no_longer_submitted(
+    draft: Procedure, editor: Any, head: Any
+) -> None:
+    services.submit_for_review(procedure_id=draft.pk, actor=editor)
+    services.return_to_draft(procedure_id=draft.pk, actor=head, reason="Sai mẫu đơn.")
+    returned = _reload(draft)
+    assert (returned.submitted_by_id, returned.submitted_at, returned.review_note) == (
+        None,
+        None,
+        "Sai mẫu đơn.",
+    )
+
+
+# --- opening a new version ------------------------------------------------------------------------------------
+
+
+def test_opening_a_new_version_is_audited_once_and_handing_back_the_open_one_is_not(
+    db: None, editor: Any
+) -> None:
+    make_procedure()
+    draft = services.start_revision(code="1.001456", actor=editor)
+    assert services.start_revision(code="1.001456", actor=editor).pk == draft.pk
+    events = list(
+        AuditEvent.objects.filter(action__startswith="catalogue.").values_list(
+            "action", "actor_label", "object_id", "agency_id"
+        )
+    )
+    assert events == [("catalogue.revision_started", "capnhat-xnc", str(draft.pk), draft.managing_agency_id)]
+
+
+def test_a_new_version_starts_as_an_unsubmitted_draft_with_the_published_content(db: None) -> None:
+    published = make_procedure()
+    draft = services.start_revision(code="1.001456")
+    assert (draft.version, draft.status, draft.published_at, draft.submitted_at) == (2, "draft", None, None)
+    assert (draft.summary, draft.steps, draft.content_hash) == (
+        published.summary,
+        published.steps,
+        published.content_hash,
+    )
+    assert list(draft.fields.all()) == list(published.fields.all())
+
+
 # --- the back office ------------------------------------------------------------------------------------------
 
 
@@ -205,10 +358,10 @@ def test_counts_and_queue_are_limited_to_the_scope(draft: Procedure, editor: Any
     services.submit_for_review(procedure_id=draft.pk, actor=editor)
     make_procedure(code="2.900009", managing_agency="UBND-01")
     xnc = AgencyScope(agency_ids=frozenset({draft.managing_agency_id}))
-    assert review.counts_in_scope(xnc) == {"draft": 0, "review": 1, "published": 1, "superseded": 0}
-    assert [p.pk for p in review.awaiting_review(xnc)] == [draft.pk]
-    assert review.counts_in_scope(AgencyScope.everything())["published"] == 2
-    assert review.counts_in_scope(AgencyScope.nothing()) == {
+    assert counts_in_scope(xnc) == {"draft": 0, "review": 1, "published": 1, "superseded": 0}
+    assert [p.pk for p in awaiting_review(xnc)] == [draft.pk]
+    assert counts_in_scope(AgencyScope.everything())["published"] == 2
+    assert counts_in_scope(AgencyScope.nothing()) == {
         "draft": 0,
         "review": 0,
         "published": 0,
@@ -272,6 +425,11 @@ def test_another_agencys_officer_gets_404_on_every_step(client: Client, draft: P
         assert stranger_client.get(url).status_code == 404
         assert stranger_client.post(url, {"reason": "Không phải của tôi."}).status_code == 404
     assert _reload(draft).status == "draft"
+
+
+def test_a_step_on_an_id_that_is_not_a_number_is_404(client: Client, draft: Procedure, head: Any) -> None:
+    head_client = verified_staff_client(client, head)
+    assert head_client.get(reverse("admin:catalogue_procedure_publish", args=["abc"])).status_code == 404
 
 
 def test_the_list_filters_by_review_state(client: Client, draft: Procedure, editor: Any, head: Any) -> None:
