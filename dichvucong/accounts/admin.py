@@ -19,7 +19,7 @@ from oauth2_provider import models as dot_models
 
 from dichvucong.core.admin_mixins import AgencyScopedAdmin, OperatorOnlyAdmin, request_scope
 
-from . import services
+from . import admin_audit, services  # noqa: F401  (admin_audit registers the audit log's page)
 from .models import AccountKind, Business, OfficerRole, RelyingParty, Representation, SigningKey, User
 from .roles import Role
 
