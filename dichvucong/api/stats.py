@@ -15,16 +15,13 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field as PydanticField
 
-from dichvucong.core.errors import NotFound
 from dichvucong.stats import quality, selectors
 from dichvucong.stats.caching import cached
-from dichvucong.stats.models import Level
 from dichvucong.stats.selectors import Period, Unit
 
 from .schemas import Problem
 
 router = Router(tags=["Thống kê"])
-LEVELS = {"tinh": Level.PROVINCE, "bo": Level.MINISTRY}
 
 
 # --- schemas ------------------------------------------------------------------------------------------------------
@@ -76,8 +73,12 @@ class IndexOut(Schema):
 class FiguresOut(Schema):
     unit: UnitOut
     period: PeriodOut
-    figures: dict[str, int] = PydanticField(description="Số liệu cộng dồn trong kỳ, theo mã chỉ tiêu")
-    labels: dict[str, str] = PydanticField(description="Tên các chỉ tiêu chính")
+    figures: dict[str, int | None] = PydanticField(
+        description="Các số liệu công bố, cộng dồn trong kỳ, theo mã chỉ tiêu (0 khi không có); null: số liệu chỉ "
+        "có cho toàn quốc (accounts, visits) của một đơn vị khác"
+    )
+    labels: dict[str, str] = PydanticField(description="Tên các số liệu công bố")
+    derived_labels: dict[str, str] = PydanticField(description="Tên các số liệu tính ra (derived)")
     derived: dict[str, float | None] = PydanticField(
         description="Tỷ lệ (0–1), điểm hài lòng trung bình (trên 18), chi phí xã hội tiết kiệm (đồng)"
     )
@@ -87,8 +88,9 @@ class FiguresOut(Schema):
 
 class MonthOut(Schema):
     month: str = PydanticField(description="YYYY-MM")
-    figures: dict[str, int] = PydanticField(
-        description="Mọi số liệu công bố của tháng, theo mã chỉ tiêu (0 khi không có)"
+    figures: dict[str, int | None] = PydanticField(
+        description="Mọi số liệu công bố của tháng, theo mã chỉ tiêu (0 khi không có; null: số liệu chỉ có cho toàn "
+        "quốc của một đơn vị khác)"
     )
 
 
@@ -133,13 +135,6 @@ class RankingParams(Schema):
 # --- helpers -------------------------------------------------------------------------------------------------------
 
 
-def _unit(slug: str) -> Unit:
-    unit = selectors.unit_for_slug(slug.strip())
-    if unit is None:
-        raise NotFound(f"Không tìm thấy đơn vị thống kê “{slug[:60]}”.")
-    return unit
-
-
 def _unit_out(unit: Unit) -> dict[str, Any]:
     return {"slug": unit.slug, "scope": unit.scope, "level": unit.level, "name": unit.name}
 
@@ -179,26 +174,26 @@ def units(request: HttpRequest) -> list[dict[str, Any]]:
     response={200: FiguresOut, 400: Problem, 404: Problem, 422: Problem},
     summary="Số liệu và chỉ số của một đơn vị trong một kỳ",
     description="Hồ sơ tiếp nhận, giải quyết (trước hạn, đúng hạn, quá hạn), trực tuyến, thanh toán trực tuyến, "
-    "phản ánh, kiến nghị, đánh giá, tài khoản và lượt truy cập (chỉ toàn quốc); các tỷ lệ, điểm hài lòng trung bình, "
-    "chi phí xã hội tiết kiệm và chỉ số phục vụ người dân, doanh nghiệp với từng chỉ tiêu. Cùng số liệu với trang "
-    "/thong-ke/.",
+    "phản ánh, kiến nghị, đánh giá, tài khoản và lượt truy cập; các tỷ lệ, điểm hài lòng trung bình, chi phí xã hội "
+    "tiết kiệm và chỉ số phục vụ người dân, doanh nghiệp với từng chỉ tiêu. `figures` gồm đúng các số liệu công bố "
+    "(như trang /thong-ke/ và tệp so-lieu), 0 khi không có; tài khoản và lượt truy cập chỉ đếm cho toàn quốc nên là "
+    "null với tỉnh, bộ, cơ quan. Các số liệu chỉ dùng để tính chỉ số (lệ phí, số hóa …) có trong tử số, mẫu số của "
+    "`index.indicators`.",
 )
 def figures(request: HttpRequest, params: Query[UnitParams]) -> dict[str, Any]:
     span = selectors.period(params.ky)
 
     def build() -> dict[str, Any]:
-        unit = _unit(params.don_vi)
+        unit = selectors.unit_get(params.don_vi.strip())
         summary = selectors.summary(unit, span)
-        labels = selectors.metric_labels()
-        values = {metric: 0 for metric in labels} | summary.figures
-        average = summary.derived.get("satisfaction_average")
         return {
             "unit": _unit_out(unit),
             "period": _period_out(span),
-            "figures": values,
-            "labels": {metric: str(label) for metric, label in labels.items()},
+            "figures": selectors.published_figures(summary),
+            "labels": selectors.metric_labels(),
+            "derived_labels": selectors.derived_labels(),
             "derived": summary.derived,
-            "satisfaction_classification": quality.classify_satisfaction(average),
+            "satisfaction_classification": summary.satisfaction_classification,
             "index": _index_out(summary.index),
         }
 
@@ -210,13 +205,14 @@ def figures(request: HttpRequest, params: Query[UnitParams]) -> dict[str, Any]:
     response={200: MonthlyOut, 400: Problem, 404: Problem, 422: Problem},
     summary="Số liệu theo tháng của một đơn vị",
     description="Mỗi tháng của kỳ đến tháng hiện tại (cả tháng không có số liệu; các tháng chưa đến không có), "
-    "với mọi số liệu công bố của tháng đó (0 khi không có): cùng các dòng với tệp dữ liệu mở theo-thang.",
+    "với mọi số liệu công bố của tháng đó (0 khi không có; tài khoản và lượt truy cập null với tỉnh, bộ, cơ quan): "
+    "cùng các dòng với tệp dữ liệu mở theo-thang.",
 )
 def monthly(request: HttpRequest, params: Query[UnitParams]) -> dict[str, Any]:
     span = selectors.period(params.ky)
 
     def build() -> dict[str, Any]:
-        unit = _unit(params.don_vi)
+        unit = selectors.unit_get(params.don_vi.strip())
         rows = selectors.monthly_rows(unit.scope, span)
         return {
             "unit": _unit_out(unit),
@@ -236,7 +232,7 @@ def monthly(request: HttpRequest, params: Query[UnitParams]) -> dict[str, Any]:
 )
 def ranking(request: HttpRequest, params: Query[RankingParams]) -> dict[str, Any]:
     span = selectors.period(params.ky)
-    level = LEVELS[params.cap]
+    level = selectors.RANKING_LEVELS[params.cap]
 
     def build() -> dict[str, Any]:
         items = [

@@ -32,6 +32,17 @@ def central_agencies() -> QuerySet[Agency]:
     return agency_list(level=AgencyLevel.CENTRAL)
 
 
+def ministries() -> QuerySet[Agency]:
+    """The active central agencies at the top of their tree (ministries, ministry-level and government agencies,
+    state enterprises), by name: the units the statistics count a central agency's figures for."""
+    return central_agencies().filter(parent__isnull=True).order_by("name")
+
+
+def agency_find(pk: int) -> Agency | None:
+    """The agency of this id, active or not, or None."""
+    return Agency.objects.filter(pk=pk).first()
+
+
 def provincial_committees() -> QuerySet[Agency]:
     return agency_list(level=AgencyLevel.PROVINCE).filter(kind="peoples_committee")
 

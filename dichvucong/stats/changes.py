@@ -52,29 +52,21 @@ def _created(kind: str) -> Any:
     return receiver
 
 
-# Kept at module level: signals hold weak references to receivers by default.
-_RECEIVERS: dict[str, Any] = {}
-
-
 def connect() -> None:
-    """Connect the receivers (from `StatsConfig.ready`)."""
+    """Connect the receivers (from `StatsConfig.ready`). They are made here, so nothing else refers to them:
+    `weak=False` keeps them (signals hold weak references by default)."""
     from dichvucong.dossiers.models import Dossier, DossierDocument, Rating
     from dichvucong.dossiers.signals import dossiers_changed
     from dichvucong.feedback.models import Feedback
     from dichvucong.payments.models import PaymentOrder
 
-    _RECEIVERS.update(
-        dossier=_saved(DOSSIER),
-        document=_saved(DOSSIER, "dossier_id"),
-        rating=_saved(RATING),
-        payment=_saved(PAYMENT),
-        feedback=_saved(FEEDBACK),
-        account=_created(ACCOUNT),
-    )
-    post_save.connect(_RECEIVERS["dossier"], sender=Dossier, dispatch_uid="stats.dossier")
-    post_save.connect(_RECEIVERS["document"], sender=DossierDocument, dispatch_uid="stats.document")
-    post_save.connect(_RECEIVERS["rating"], sender=Rating, dispatch_uid="stats.rating")
-    post_save.connect(_RECEIVERS["payment"], sender=PaymentOrder, dispatch_uid="stats.payment")
-    post_save.connect(_RECEIVERS["feedback"], sender=Feedback, dispatch_uid="stats.feedback")
-    post_save.connect(_RECEIVERS["account"], sender=get_user_model(), dispatch_uid="stats.account")
+    for receiver, sender, uid in (
+        (_saved(DOSSIER), Dossier, "stats.dossier"),
+        (_saved(DOSSIER, "dossier_id"), DossierDocument, "stats.document"),
+        (_saved(RATING), Rating, "stats.rating"),
+        (_saved(PAYMENT), PaymentOrder, "stats.payment"),
+        (_saved(FEEDBACK), Feedback, "stats.feedback"),
+        (_created(ACCOUNT), get_user_model(), "stats.account"),
+    ):
+        post_save.connect(receiver, sender=sender, weak=False, dispatch_uid=uid)
     dossiers_changed.connect(_on_dossiers_changed, dispatch_uid="stats.dossiers_changed")

@@ -14,16 +14,20 @@ from django.conf import settings
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
-from dichvucong.core.errors import DomainError
-from dichvucong.organisations.models import AdministrativeUnit, Agency, AgencyLevel, UnitLevel
+from dichvucong.core.errors import DomainError, NotFound
+from dichvucong.organisations import selectors as organisations
+from dichvucong.organisations.models import Agency
 from dichvucong.stats import quality
 from dichvucong.stats.models import Figure, Level
 from dichvucong.stats.scopes import NATIONAL, agency_scope, ministry_scope, province_scope
 from dichvucong.stats.sources import local_tz
 
 
-def _metrics() -> dict[str, str]:
+def metric_labels() -> dict[str, str]:
+    """Published metric → label in the active language, in the order the downloads and the API give them. The
+    roll-up counts more (fees, digitised dossiers, payments per group …) for the index: those are not published."""
     return {
         "received": _("Hồ sơ tiếp nhận"),
         "received_online": _("Hồ sơ tiếp nhận trực tuyến"),
@@ -48,9 +52,33 @@ def _metrics() -> dict[str, str]:
     }
 
 
-def metric_labels() -> dict[str, str]:
-    """Metric → label in the active language."""
-    return _metrics()
+# Counted for the country only (one account serves every agency): unknown, not zero, for any other unit.
+NATIONAL_ONLY = ("accounts", "visits")
+
+
+def derived_labels() -> dict[str, str]:
+    """Derived figure (`derive`) → label in the active language, in `derive` order; the rates are ratios 0–1
+    (`RATES`), the average is out of 18, the social cost in đồng (`derived_unit`)."""
+    return {
+        "online_rate": _("Tỷ lệ hồ sơ trực tuyến"),
+        "on_time_rate": _("Tỷ lệ giải quyết đúng hạn (gồm trước hạn)"),
+        "late_rate": _("Tỷ lệ giải quyết quá hạn"),
+        "feedback_on_time_rate": _("Tỷ lệ phản ánh trả lời đúng hạn"),
+        "satisfaction_average": _("Điểm hài lòng trung bình (trên 18)"),
+        "satisfied_rate": _("Tỷ lệ rất hài lòng và hài lòng"),
+        "social_cost_saved": _("Ước tính chi phí xã hội tiết kiệm"),
+    }
+
+
+RATES = ("online_rate", "on_time_rate", "late_rate", "feedback_on_time_rate", "satisfied_rate")
+
+
+def derived_unit(code: str) -> str:
+    """What a derived figure is counted in, for a label that states it: "0–1" for a rate, "đồng" for the social
+    cost, "" for the average (its label says "out of 18")."""
+    if code in RATES:
+        return "0–1"
+    return pgettext("currency unit", "đồng") if code == "social_cost_saved" else ""
 
 
 PERIOD = re.compile(r"^(?P<year>\d{4})(?:-(?:(?P<month>0[1-9]|1[0-2])|Q(?P<quarter>[1-4])))?$")
@@ -126,19 +154,25 @@ def national_unit() -> Unit:
 def provinces() -> list[Unit]:
     return [
         Unit(province_scope(code), Level.PROVINCE, name, f"tinh-{code}")
-        for code, name in AdministrativeUnit.objects.filter(level=UnitLevel.PROVINCE)
-        .order_by("code")
-        .values_list("code", "name")
+        for code, name in organisations.province_list().values_list("code", "name")
     ]
 
 
 def ministries() -> list[Unit]:
+    """The units of `organisations.ministries()`: the active central agencies at the top of their tree."""
     return [
         Unit(ministry_scope(code), Level.MINISTRY, name, f"bo-{code}")
-        for code, name in Agency.objects.filter(level=AgencyLevel.CENTRAL, parent__isnull=True)
-        .order_by("name")
-        .values_list("code", "name")
+        for code, name in organisations.ministries().values_list("code", "name")
     ]
+
+
+def agency_unit(agency: Agency) -> Unit:
+    """The unit of an agency's own figures."""
+    return Unit(agency_scope(agency.pk), Level.AGENCY, agency.name, f"co-quan-{agency.pk}")
+
+
+# The rankings' `cap` parameter (pages and API) → the level ranked.
+RANKING_LEVELS = {"tinh": Level.PROVINCE, "bo": Level.MINISTRY}
 
 
 def unit_for_slug(slug: str) -> Unit | None:
@@ -147,21 +181,26 @@ def unit_for_slug(slug: str) -> Unit | None:
         return national_unit()
     if slug.startswith("tinh-"):
         code = slug[5:]
-        name = AdministrativeUnit.objects.filter(level=UnitLevel.PROVINCE, code=code).values_list(
-            "name", flat=True
-        )
+        name = organisations.province_list().filter(code=code).values_list("name", flat=True)
         return Unit(province_scope(code), Level.PROVINCE, name[0], slug) if name else None
     if slug.startswith("bo-"):
         code = slug[3:]
-        row = Agency.objects.filter(code=code, level=AgencyLevel.CENTRAL, parent__isnull=True).values_list(
-            "name", flat=True
-        )
+        row = organisations.ministries().filter(code=code).values_list("name", flat=True)
         return Unit(ministry_scope(code), Level.MINISTRY, row[0], slug) if row else None
     number = slug[8:]
     if slug.startswith("co-quan-") and number.isascii() and number.isdigit():  # not "²" or other digits
-        agency = Agency.objects.filter(pk=int(number)).values_list("name", flat=True)
-        return Unit(agency_scope(int(number)), Level.AGENCY, agency[0], slug) if agency else None
+        agency = organisations.agency_find(int(number))
+        return agency_unit(agency) if agency is not None else None
     return None
+
+
+def unit_get(slug: str) -> Unit:
+    """The unit of a page address part (`unit_for_slug`); NotFound, with a message in the active language, for
+    an unknown one."""
+    unit = unit_for_slug(slug)
+    if unit is None:
+        raise NotFound(_("Không tìm thấy đơn vị thống kê “%(slug)s”.") % {"slug": slug[:60]})
+    return unit
 
 
 def totals(scope: str, span: Period) -> dict[str, int]:
@@ -188,10 +227,11 @@ def monthly(scope: str, span: Period) -> dict[dt.date, dict[str, int]]:
 
 @dataclass(frozen=True)
 class MonthFigures:
-    """One month of a monthly series with every published metric (0 when nothing was counted)."""
+    """One month of a monthly series with every published metric (0 when nothing was counted, None for a metric
+    counted for the country only of another unit, as in `published_figures`)."""
 
     month: dt.date
-    figures: dict[str, int]  # metric → value, in `metric_labels()` order
+    figures: dict[str, int | None]  # metric → value, in `metric_labels()` order
 
     @property
     def key(self) -> str:
@@ -202,8 +242,13 @@ def monthly_rows(scope: str, span: Period) -> list[MonthFigures]:
     """The months of `monthly` in order, each with every published metric: the rows of the theo-thang download,
     the API's monthly series and the page's monthly chart, so that they always agree."""
     series = monthly(scope, span)
-    metrics = list(_metrics())
-    return [MonthFigures(m, {metric: series[m].get(metric, 0) for metric in metrics}) for m in sorted(series)]
+    unknown = () if scope == NATIONAL else NATIONAL_ONLY
+    return [
+        MonthFigures(
+            m, {metric: None if metric in unknown else series[m].get(metric, 0) for metric in metric_labels()}
+        )
+        for m in sorted(series)
+    ]
 
 
 def scopes_of_agencies(agency_ids: Iterable[int] | None, *, everything: bool = False) -> list[str]:
@@ -245,6 +290,11 @@ class Summary:
     def get(self, metric: str) -> int:
         return self.figures.get(metric, 0)
 
+    @property
+    def satisfaction_classification(self) -> str:
+        """The class of the average rating ("" when nobody rated)."""
+        return quality.classify_satisfaction(self.derived.get("satisfaction_average"))
+
 
 def _ratio(numerator: int, denominator: int) -> float | None:
     return numerator / denominator if denominator else None
@@ -271,6 +321,17 @@ def derive(figures: dict[str, int]) -> dict[str, float | None]:
             figures.get("received_online", 0) * settings.STATS_SAVING_PER_ONLINE_DOSSIER
             + figures.get("payments_online", 0) * settings.STATS_SAVING_PER_ONLINE_PAYMENT
         ),
+    }
+
+
+def published_figures(summary: Summary) -> dict[str, int | None]:
+    """The published metrics of a summary, in `metric_labels()` order, 0 when nothing was counted and None for a
+    metric counted for the country only (`NATIONAL_ONLY`) of another unit: what the page, the so-lieu download
+    and the API's `/figures` give. The metrics counted only for the index are left out."""
+    national = summary.unit.level == Level.NATIONAL
+    return {
+        metric: summary.get(metric) if national or metric not in NATIONAL_ONLY else None
+        for metric in metric_labels()
     }
 
 

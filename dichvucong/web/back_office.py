@@ -16,10 +16,10 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext
 
 from dichvucong.catalogue import review
+from dichvucong.catalogue import selectors as catalogue
 from dichvucong.catalogue.models import Procedure, ProcedureStatus
 from dichvucong.core.scope import AgencyScope
 from dichvucong.dossiers import selectors as dossiers
@@ -28,6 +28,7 @@ from dichvucong.feedback import selectors as feedback
 from dichvucong.feedback import states as feedback_states
 from dichvucong.feedback.models import Status as FeedbackStatus
 from dichvucong.stats import selectors as stats
+from dichvucong.web.stats_charts import decimal, number, percent
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def _month_start(now: dt.datetime) -> dt.datetime:
 
 
 def _catalogue(user: Any, scope: AgencyScope) -> Section:
-    counts = review.counts_in_scope(scope)
+    counts = catalogue.counts_in_scope(scope)
     permission = "catalogue.view_procedure"
     name = "catalogue_procedure"
     return Section(
@@ -172,24 +173,21 @@ def _feedback(user: Any, scope: AgencyScope, now: dt.datetime) -> Section:
     return Section(gettext("Phản ánh, kiến nghị"), tiles)
 
 
-def _percent(value: float | None) -> str:
-    return "—" if value is None else f"{number_format(value * 100, 1)} %"
-
-
 def _figures(summary: stats.Summary) -> list[tuple[str, str]]:
-    derived = summary.derived
-    average = derived.get("satisfaction_average")
+    """A few of the unit's published figures, labelled and written as on the statistics pages."""
+    labels, derived_labels, derived = stats.metric_labels(), stats.derived_labels(), summary.derived
     index = summary.index.total
     return [
-        (gettext("Hồ sơ tiếp nhận"), number_format(summary.get("received"), force_grouping=True)),
-        (gettext("Hồ sơ đã giải quyết"), number_format(summary.get("resolved"), force_grouping=True)),
-        (gettext("Tỷ lệ giải quyết đúng hạn"), _percent(derived.get("on_time_rate"))),
-        (gettext("Tỷ lệ hồ sơ trực tuyến"), _percent(derived.get("online_rate"))),
-        (gettext("Trả lời phản ánh đúng hạn"), _percent(derived.get("feedback_on_time_rate"))),
-        (gettext("Mức độ hài lòng (trên 18 điểm)"), "—" if average is None else number_format(average, 1)),
+        (labels["received"], number(summary.get("received"))),
+        (labels["resolved"], number(summary.get("resolved"))),
+        # Shorter than the pages' label (which adds "including early"): the home's caption, as its tests read it.
+        (gettext("Tỷ lệ giải quyết đúng hạn"), percent(derived.get("on_time_rate"))),
+        (derived_labels["online_rate"], percent(derived.get("online_rate"))),
+        (derived_labels["feedback_on_time_rate"], percent(derived.get("feedback_on_time_rate"))),
+        (derived_labels["satisfaction_average"], decimal(derived.get("satisfaction_average"))),
         (
             gettext("Chỉ số phục vụ người dân, doanh nghiệp"),
-            "—" if index is None else f"{number_format(index, 1)} / 100 ({summary.index.classification})",
+            "—" if index is None else f"{decimal(index)} / 100 ({summary.index.classification})",
         ),
     ]
 
@@ -201,10 +199,10 @@ def overview(user: Any, scope: AgencyScope, *, now: dt.datetime | None = None) -
     agency = getattr(user, "agency", None)
     if scope.is_everything:
         title = gettext("Tổng quan toàn quốc")
-        unit: stats.Unit | None = stats.national_unit()
+        unit = stats.national_unit()
     elif agency is not None and scope.agency_ids:
         title = gettext("Tổng quan đơn vị: %(agency)s") % {"agency": agency.name}
-        unit = stats.unit_for_slug(f"co-quan-{agency.pk}")
+        unit = stats.agency_unit(agency)
     else:
         return None
     sections = []
@@ -213,17 +211,14 @@ def overview(user: Any, scope: AgencyScope, *, now: dt.datetime | None = None) -
         sections.append(_catalogue(user, scope))
         awaiting = [
             (procedure, reverse("admin:catalogue_procedure_change", args=[procedure.pk]))
-            for procedure in review.awaiting_review(scope)
+            for procedure in catalogue.awaiting_review(scope)
         ]
     if user.has_perm("dossiers.view_dossier") or scope.is_everything:
         sections.append(_dossiers(user, scope, now))
     if user.has_perm("feedback.view_feedback"):
         sections.append(_feedback(user, scope, now))
-    figures: list[tuple[str, str]] = []
-    figures_title = figures_url = ""
-    if unit is not None:
-        span = stats.period(str(timezone.localtime(now).year))
-        figures = _figures(stats.summary(unit, span))
-        figures_title = gettext("Số liệu %(period)s — %(unit)s") % {"period": span.label, "unit": unit.name}
-        figures_url = reverse("web:stats_unit", args=[unit.slug]) if unit.slug else reverse("web:stats")
+    span = stats.period(str(timezone.localtime(now).year))
+    figures = _figures(stats.summary(unit, span))
+    figures_title = gettext("Số liệu %(period)s — %(unit)s") % {"period": span.label, "unit": unit.name}
+    figures_url = reverse("web:stats_unit", args=[unit.slug]) if unit.slug else reverse("web:stats")
     return Overview(title, sections, awaiting, figures_title, figures, figures_url)

@@ -20,9 +20,9 @@ from django.utils.translation import gettext as _
 from dichvucong.core.errors import NotFound
 from dichvucong.core.text import spreadsheet_safe
 from dichvucong.stats import quality, selectors
+from dichvucong.stats.caching import cached
 from dichvucong.stats.models import Level
 from dichvucong.stats.selectors import Period, Unit
-from dichvucong.web.stats_pages import cached, unit_or_404
 
 Value = int | float | str | None
 
@@ -40,20 +40,10 @@ class DataTable:
     meta: dict[str, Value]
 
 
-DERIVED = ("online_rate", "on_time_rate", "late_rate", "feedback_on_time_rate", "satisfaction_average",
-           "satisfied_rate", "social_cost_saved")  # fmt: skip
-
-
-def _derived_labels() -> dict[str, str]:
-    return {
-        "online_rate": _("Tỷ lệ hồ sơ trực tuyến (0–1)"),
-        "on_time_rate": _("Tỷ lệ giải quyết đúng hạn, gồm trước hạn (0–1)"),
-        "late_rate": _("Tỷ lệ giải quyết quá hạn (0–1)"),
-        "feedback_on_time_rate": _("Tỷ lệ phản ánh trả lời đúng hạn (0–1)"),
-        "satisfaction_average": _("Điểm hài lòng trung bình (trên 18)"),
-        "satisfied_rate": _("Tỷ lệ rất hài lòng và hài lòng (0–1)"),
-        "social_cost_saved": _("Chi phí xã hội tiết kiệm ước tính (đồng)"),
-    }
+def _with_unit(code: str, label: str) -> str:
+    """A derived figure's label with what its plain value is counted in: [0–1] for a rate, [đồng] for money."""
+    unit = selectors.derived_unit(code)
+    return f"{label} [{unit}]" if unit else label
 
 
 def _rounded(value: float | None) -> float | None:
@@ -88,13 +78,16 @@ def _data_table(name: str, slug: str, span: Period) -> DataTable:
         return _ranking_table(name, Level.PROVINCE, span)
     if name == "xep-hang-bo":
         return _ranking_table(name, Level.MINISTRY, span)
-    unit = unit_or_404(slug)
+    unit = selectors.unit_get(slug)
     labels = selectors.metric_labels()
     if name == "so-lieu":
         summary = selectors.summary(unit, span)
-        rows: list[list[Value]] = [[m, label, summary.get(m)] for m, label in labels.items()]
-        derived = _derived_labels()
-        rows += [[code, derived[code], _rounded(summary.derived.get(code))] for code in DERIVED]
+        figures = selectors.published_figures(summary)
+        rows: list[list[Value]] = [[m, labels[m], value] for m, value in figures.items()]
+        rows += [
+            [code, _with_unit(code, label), _rounded(summary.derived.get(code))]
+            for code, label in selectors.derived_labels().items()
+        ]
         columns = [("metric", _("Mã chỉ tiêu")), ("label", _("Chỉ tiêu")), ("value", _("Giá trị"))]
         return DataTable(name, columns, rows, _meta(unit, span))
     if name == "theo-thang":

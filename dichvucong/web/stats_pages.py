@@ -19,7 +19,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dichvucong.core.errors import NotFound
 from dichvucong.stats import quality, selectors
 from dichvucong.stats.caching import cached
 from dichvucong.stats.models import Level
@@ -37,20 +36,12 @@ from dichvucong.web.stats_charts import (
     percent,
 )
 
-RANKING_LEVELS = {"tinh": Level.PROVINCE, "bo": Level.MINISTRY}
 # The country page shows this many provinces from the top and from the bottom of the ranking.
 RANKING_EXCERPT = 5
 YEARS_OFFERED = 3  # the period chooser offers the current year and the two before it
 
 
-# --- caching ----------------------------------------------------------------------------------------------------
-
-
-def unit_or_404(slug: str) -> Unit:
-    unit = selectors.unit_for_slug(slug)
-    if unit is None:
-        raise NotFound(_("Không tìm thấy đơn vị thống kê “%(slug)s”.") % {"slug": slug[:60]})
-    return unit
+# --- addresses -----------------------------------------------------------------------------------------------
 
 
 def unit_url(unit: Unit) -> str:
@@ -174,96 +165,78 @@ class UnitPage:
     ranked: int = 0
 
 
-def _stat(summary: Summary, metric: str, detail: str = "") -> Stat:
-    return Stat(metric, selectors.metric_labels()[metric], number(summary.get(metric)), detail)
-
-
-def _share(part: int, whole: int) -> str:
-    return _("%(share)s tổng số") % {"share": percent(part / whole)} if whole else ""
+def _share(part: int | None, whole: int | None) -> str:
+    return _("%(share)s tổng số") % {"share": percent(part / whole)} if part is not None and whole else ""
 
 
 def stat_groups(summary: Summary) -> list[StatGroup]:
-    """The headline figures, in the order the page shows them."""
-    s, d, national = summary, summary.derived, summary.unit.level == Level.NATIONAL
-    received, resolved, ratings = s.get("received"), s.get("resolved"), s.get("ratings")
-    average = d.get("satisfaction_average")
-    satisfaction = quality.classify_satisfaction(average)
-    groups = [
+    """The headline figures, in the order the page shows them: the published figures
+    (`selectors.published_figures`, "—" where a unit has none) and the derived ones, with the shared labels."""
+    figures, derived = selectors.published_figures(summary), summary.derived
+    labels, derived_labels = selectors.metric_labels(), selectors.derived_labels()
+
+    def stat(metric: str, share_of: str = "") -> Stat:
+        detail = _share(figures[metric], figures[share_of]) if share_of else ""
+        return Stat(metric, labels[metric], number(figures[metric]), detail)
+
+    def rate(code: str) -> Stat:
+        return Stat(code, derived_labels[code], percent(derived.get(code)))
+
+    satisfaction = summary.satisfaction_classification
+    national = summary.unit.level == Level.NATIONAL
+    return [
         StatGroup(
             "ho-so",
             _("Hồ sơ"),
             [
-                _stat(s, "received"),
-                _stat(s, "received_online", _share(s.get("received_online"), received)),
-                _stat(
-                    s, "received_online_full", _share(s.get("received_online_full"), s.get("received_online"))
-                ),
-                _stat(
-                    s,
-                    "received_online_partial",
-                    _share(s.get("received_online_partial"), s.get("received_online")),
-                ),
-                _stat(s, "resolved"),
-                _stat(s, "resolved_early", _share(s.get("resolved_early"), resolved)),
-                _stat(s, "resolved_on_time", _share(s.get("resolved_on_time"), resolved)),
-                _stat(s, "resolved_late", _share(s.get("resolved_late"), resolved)),
-                Stat(
-                    "on_time_rate",
-                    _("Tỷ lệ giải quyết đúng hạn (gồm trước hạn)"),
-                    percent(d.get("on_time_rate")),
-                ),
+                stat("received"),
+                stat("received_online", "received"),
+                stat("received_online_full", "received_online"),
+                stat("received_online_partial", "received_online"),
+                stat("resolved"),
+                stat("resolved_early", "resolved"),
+                stat("resolved_on_time", "resolved"),
+                stat("resolved_late", "resolved"),
+                rate("on_time_rate"),
             ],
         ),
         StatGroup(
             "thanh-toan",
             _("Thanh toán trực tuyến"),
             [
-                _stat(s, "payments_online"),
-                Stat(
+                stat("payments_online"),
+                Stat(  # the value says "đồng": the label need not
                     "payments_online_amount",
                     _("Số tiền thanh toán trực tuyến"),
-                    money(s.get("payments_online_amount")),
+                    money(figures["payments_online_amount"]),
                 ),
             ],
         ),
         StatGroup(
             "phan-anh",
             _("Phản ánh, kiến nghị"),
-            [
-                _stat(s, "feedback_received"),
-                _stat(s, "feedback_answered"),
-                Stat(
-                    "feedback_on_time_rate",
-                    _("Tỷ lệ trả lời đúng hạn"),
-                    percent(d.get("feedback_on_time_rate")),
-                ),
-            ],
+            [stat("feedback_received"), stat("feedback_answered"), rate("feedback_on_time_rate")],
         ),
         StatGroup(
             "hai-long",
             _("Mức độ hài lòng"),
             [
-                _stat(s, "ratings"),
+                stat("ratings"),
                 Stat(
                     "satisfaction_average",
-                    _("Điểm hài lòng trung bình (trên 18)"),
-                    decimal(average),
+                    derived_labels["satisfaction_average"],
+                    decimal(derived.get("satisfaction_average")),
                     _("Xếp loại: %(class)s") % {"class": satisfaction} if satisfaction else "",
                 ),
-                _stat(s, "rating_very_satisfied", _share(s.get("rating_very_satisfied"), ratings)),
-                _stat(s, "rating_satisfied", _share(s.get("rating_satisfied"), ratings)),
-                _stat(s, "rating_not_satisfied", _share(s.get("rating_not_satisfied"), ratings)),
+                stat("rating_very_satisfied", "ratings"),
+                stat("rating_satisfied", "ratings"),
+                stat("rating_not_satisfied", "ratings"),
             ],
         ),
         StatGroup(
             "truy-cap",
             _("Tài khoản và lượt truy cập"),
-            [_stat(s, "accounts"), _stat(s, "visits")]
-            if national
-            else [
-                Stat("accounts", selectors.metric_labels()["accounts"], "—"),
-                Stat("visits", selectors.metric_labels()["visits"], "—"),
-            ],
+            [stat(metric) for metric in selectors.NATIONAL_ONLY],
             ""
             if national
             else _(
@@ -276,14 +249,13 @@ def stat_groups(summary: Summary) -> list[StatGroup]:
             [
                 Stat(
                     "social_cost_saved",
-                    _("Ước tính chi phí xã hội tiết kiệm"),
-                    money(d.get("social_cost_saved")),
+                    derived_labels["social_cost_saved"],
+                    money(derived.get("social_cost_saved")),
                 )
             ],
             saving_method(),
         ),
     ]
-    return groups
 
 
 def saving_method() -> str:
@@ -361,7 +333,7 @@ def _unit_page(unit: Unit, span: Period) -> UnitPage:
         _("Hồ sơ tiếp nhận và đã giải quyết theo tháng, %(period)s") % {"period": span.label},
         [month_label(row.month) for row in series],
         received_resolved,
-        [[row.figures["received"], row.figures["resolved"]] for row in series],
+        [[row.figures["received"] or 0, row.figures["resolved"] or 0] for row in series],
     )
     rows = [
         MonthRow(
@@ -394,7 +366,7 @@ def _unit_page(unit: Unit, span: Period) -> UnitPage:
         unit.name,
         unit.slug,
         str(Level(unit.level).label),
-        next((cap for cap, level in RANKING_LEVELS.items() if level == unit.level), ""),
+        next((cap for cap, level in selectors.RANKING_LEVELS.items() if level == unit.level), ""),
         unit.level == Level.NATIONAL,
         span.key,
         span.label,
@@ -411,7 +383,7 @@ def _unit_page(unit: Unit, span: Period) -> UnitPage:
 
 def unit_page(slug: str, span: Period) -> UnitPage:
     """The page of the country (slug "") or of a province, ministry or agency; NotFound for an unknown slug."""
-    return cached("page", (slug, span.key), lambda: _unit_page(unit_or_404(slug), span))
+    return cached("page", (slug, span.key), lambda: _unit_page(selectors.unit_get(slug), span))
 
 
 @dataclass(frozen=True)
@@ -427,7 +399,7 @@ class RankingPage:
 
 def ranking_page(cap: str, span: Period) -> RankingPage:
     """Every province (`cap` "tinh") or ministry ("bo") by its index; KeyError for another `cap`."""
-    level = RANKING_LEVELS[cap]
+    level = selectors.RANKING_LEVELS[cap]
 
     def build() -> RankingPage:
         title = _("Xếp hạng các tỉnh, thành phố") if level == Level.PROVINCE else _("Xếp hạng các bộ, ngành")

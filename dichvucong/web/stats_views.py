@@ -38,7 +38,7 @@ def _unit(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         span = selectors.period(request.GET.get(PERIOD_PARAM))
     except BadPeriod as exc:
-        unit = pages.unit_or_404(slug)
+        unit = selectors.unit_get(slug)
         return _error(request, title=unit.name, message=str(exc), action=action, period_key="")
     page = pages.unit_page(slug, span)
     context = {
@@ -71,7 +71,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
         span = selectors.period(request.GET.get(PERIOD_PARAM))
     except BadPeriod as exc:
         return _error(request, title=_("Xếp hạng"), message=str(exc), action=action, period_key="")
-    if cap not in pages.RANKING_LEVELS:
+    if cap not in selectors.RANKING_LEVELS:
         message = _("Cấp xếp hạng không hợp lệ: dùng cap=tinh (tỉnh, thành phố) hoặc cap=bo (bộ, ngành).")
         return _error(request, title=_("Xếp hạng"), message=message, action=action, period_key=span.key)
     page = pages.ranking_page(cap, span)

@@ -3,6 +3,7 @@ rankings — the same figures as the pages — and RFC 9457 problems for a bad p
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -220,3 +221,42 @@ def test_the_index_rows_of_the_api_and_the_download_come_from_one_builder(
     assert [(r["indicator"], r["numerator"], r["denominator"]) for r in download] == [
         (i.code, i.numerator, i.denominator) for i in index.indicator_results()
     ]
+
+
+@pytest.mark.parametrize("slug", ["", "tinh-01"])
+def test_the_page_the_download_and_the_api_give_the_same_published_figures(
+    client: Client, history: History, slug: str
+) -> None:
+    from tests.web.test_stats_views import html
+
+    page = html(client.get(f"/thong-ke/{slug + '/' if slug else ''}?ky={YEAR}"))
+    download = {
+        r["metric"]: r["value"]
+        for r in _download(client, "so-lieu", **{"don-vi": slug, "ky": str(YEAR)})["rows"]
+    }
+    body = client.get("/api/v1/stats/figures", {"don_vi": slug, "ky": str(YEAR)}).json()
+    assert list(body["figures"]) == list(selectors.metric_labels())  # the published metrics, in order
+    shown = dict(re.findall(r'data-metric="([a-z_]+)">([^<]*)<', page))
+    for metric, value in body["figures"].items():
+        assert download[metric] == value, metric
+        if metric in shown and metric != "payments_online_amount":  # the page writes "… đồng" for the amount
+            assert shown[metric] == ("—" if value is None else str(value)), metric
+    national_only = [body["figures"][m] for m in ("accounts", "visits")]
+    assert national_only == ([0, 0] if slug == "" else [None, None])  # unknown below the country, not zero
+    assert body["satisfaction_classification"] == ""  # nobody rated in 2025
+    assert body["derived_labels"] == selectors.derived_labels()
+
+
+def test_the_api_gives_no_metric_counted_only_for_the_index(client: Client, history: History) -> None:
+    internal = selectors.summary(selectors.national_unit(), selectors.period()).figures.keys() - set(
+        selectors.metric_labels()
+    )
+    assert "rating_published_correctly_points" in internal  # the rating of `make_history` counts it
+    figures = client.get("/api/v1/stats/figures").json()["figures"]
+    assert set(figures) == set(selectors.metric_labels()) and not internal & set(figures)
+
+
+def test_monthly_gives_no_national_only_figure_below_the_country(client: Client, history: History) -> None:
+    months = client.get("/api/v1/stats/monthly", {"don_vi": "tinh-01", "ky": f"{YEAR}-03"}).json()["months"]
+    assert months[0]["figures"]["received"] == 2
+    assert (months[0]["figures"]["accounts"], months[0]["figures"]["visits"]) == (None, None)

@@ -118,7 +118,7 @@ def test_the_figures_are_the_agencys_own_and_link_to_its_public_page(
     figures = dict(home.figures)
     # The committee's own dossiers: one resolved (in November), none of its communes'.
     assert figures["Hồ sơ đã giải quyết"] == "1"
-    assert figures["Tỷ lệ giải quyết đúng hạn"] == "100,0 %"
+    assert figures["Tỷ lệ giải quyết đúng hạn"] == "100,0%"  # as on the statistics pages
     assert home.figures_url == reverse("web:stats_unit", args=[f"co-quan-{hanoi['committee'].pk}"])
     national = overview(make_operator(), AgencyScope.everything(), now=NOW)
     assert national is not None and dict(national.figures)["Hồ sơ đã giải quyết"] == "4"
